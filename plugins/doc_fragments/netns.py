@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # The option every module that acts inside a namespace shares (module_utils/argspec.py).
+    DOCUMENTATION = r'''
+options:
+  netns:
+    description:
+      - The network namespace to act in.
+      - A name under C(/run/netns) (what C(ip netns add) creates), or an absolute path to a
+        namespace file such as C(/proc/PID/ns/net) or C(/var/run/docker/netns/ID).
+      - Left out, the namespace the module runs in (on most hosts, the host's own).
+      - In check mode a namespace that does not exist yet is treated as empty, with a warning,
+        so that a play that creates it in an earlier task can be checked on a fresh host.
+    type: str
+requirements:
+  - pyroute2 >= 0.7.2 on the managed host (Debian/Ubuntu C(python3-pyroute2), or C(pip install pyroute2))
+  - root on the managed host (C(become: true))
+notes:
+  - The module talks netlink through pyroute2; it does not run C(ip).
+  - It enters each namespace once per task with C(setns) on its own thread, reads the state
+    once, and applies only what differs. A change that fails half-way undoes the changes the
+    task already made.
+'''
+
+    # Shared by every module that takes a list of items.
+    AGGREGATE = r'''
+options:
+  aggregate:
+    description:
+      - A list of items, each with the options of this module (except I(aggregate)).
+      - Top-level options are defaults for every item, so one task converges hundreds of
+        objects while entering each namespace and reading its state only once.
+      - Every item is checked before anything changes.
+    type: list
+    elements: dict
+'''
+
+    ATTRIBUTES = r'''
+attributes:
+  check_mode:
+    support: full
+    description: Nothing changes in check mode, not even a namespace created as a side effect;
+      C(changed) and C(actions) tell what would be done.
+  diff_mode:
+    support: full
+    description: C(diff) holds C(before) and C(after) of every object the task manages.
+  platform:
+    support: full
+    platforms: linux
+    description: Linux only.
+'''
+

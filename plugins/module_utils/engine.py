@@ -1,0 +1,219 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The one engine behind every module: items -> plan -> diff -> apply.
+
+A module hands ``run`` its planner. The engine expands I(aggregate) into
+items and validates all of them before anything is read or changed, opens
+each namespace once (Host), lets the planner compare the kernel's state to
+the items and record Changes, reports the plan as ``diff`` and ``actions``,
+and applies it unless in check mode. If a change fails, the changes
+already applied are undone in reverse order, so a task never leaves
+anything half made.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces, netlink, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils.netlink import NetlinkFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils.namespaces import NamespaceError
+from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+
+OWN_NAMESPACE_LABEL = "the module's own namespace"
+
+
+class PlanFailure(Exception):
+    """The plan cannot be carried out as asked (a conflict the user must resolve)."""
+
+
+class Change(object):
+    __slots__ = ('summary', 'apply', 'undo')
+
+    def __init__(self, summary, apply, undo=None):
+        self.summary = summary
+        self.apply = apply
+        self.undo = undo
+
+
+class Plan(object):
+    def __init__(self):
+        self.changes = []
+        self.before = {}
+        self.after = {}
+        self.returns = {}
+        self.warnings = []
+        self._finishers = []
+
+    def add(self, summary, apply, undo=None):
+        self.changes.append(Change(summary, apply, undo))
+
+    def state(self, key, before, after):
+        """What the module manages under key, as it is and as it will be."""
+        self.before[key] = before
+        self.after[key] = after
+
+    def finally_report(self, finisher):
+        """Call finisher(applied) once the plan is applied (or would be, in check mode)."""
+        self._finishers.append(finisher)
+
+    @property
+    def changed(self):
+        return bool(self.changes)
+
+    def apply(self):
+        done = []
+        for change in self.changes:
+            try:
+                change.apply()
+            except Exception as exc:
+                undone, stuck = self._rollback(done)
+                msg = 'failed to %s: %s' % (change.summary, exc)
+                if undone:
+                    msg += '; undid: %s' % ', '.join(undone)
+                if stuck:
+                    msg += '; could NOT undo: %s' % ', '.join(stuck)
+                raise PlanFailure(msg)
+            done.append(change)
+
+    @staticmethod
+    def _rollback(done):
+        undone, stuck = [], []
+        for change in reversed(done):
+            if change.undo is None:
+                stuck.append(change.summary)
+                continue
+            try:
+                change.undo()
+                undone.append(change.summary)
+            except Exception as exc:  # keep undoing the rest; report what stuck
+                stuck.append('%s (%s)' % (change.summary, exc))
+        return undone, stuck
+
+    def finish(self, applied):
+        for finisher in self._finishers:
+            finisher(applied)
+
+    def result(self, with_diff):
+        result = dict(changed=self.changed, actions=[change.summary for change in self.changes])
+        result.update(self.returns)
+        if with_diff:
+            result['diff'] = dict(before=self.before, after=self.after)
+        return result
+
+
+class Host(object):
+    """Every namespace one task touches, each opened once."""
+
+    def __init__(self, check_mode, warn):
+        self.check_mode = check_mode
+        self.warn = warn
+        self._by_ref = {}
+        self._by_ident = {}
+
+    @staticmethod
+    def label(ref):
+        return OWN_NAMESPACE_LABEL if ref is None else 'netns %s' % ref
+
+    def session(self, ref):
+        if ref in self._by_ref:
+            return self._by_ref[ref]
+        path = namespaces.resolve(ref)
+        label = self.label(ref)
+        if path is None:
+            fd = namespaces.own_namespace_fd()
+        else:
+            try:
+                fd = namespaces.open_namespace(path)
+            except NamespaceError as exc:
+                if not self.check_mode:
+                    raise
+                # Check mode on a fresh host: an earlier task would have made it.
+                self.warn('%s; assuming an earlier task creates it' % exc)
+                session = self._by_ref[ref] = netlink.AbsentSession(label)
+                return session
+        ident = namespaces.identity(fd)
+        session = self._by_ident.get(ident)
+        if session is not None:
+            os.close(fd)
+        else:
+            session = self._by_ident[ident] = netlink.Session(label, fd, ident)
+        self._by_ref[ref] = session
+        return session
+
+    def forget(self, ref):
+        """Drop a cached session whose namespace a change is about to create or remove."""
+        session = self._by_ref.pop(ref, None)
+        if session is not None and session.ident in self._by_ident:
+            del self._by_ident[session.ident]
+            session.close()
+
+    def close(self):
+        for session in list(self._by_ident.values()):
+            session.close()
+        self._by_ident.clear()
+        self._by_ref.clear()
+
+
+def expand_items(params, item_options, required=()):
+    """The items a task asks for: I(aggregate) entries over top-level defaults.
+
+    Every item is validated here, so bad input anywhere in a list of
+    hundreds fails the task before the first one is acted on.
+    """
+    top = dict((key, params.get(key)) for key in item_options)
+    entries = params.get('aggregate') or [None]
+    items = []
+    for position, entry in enumerate(entries, 1):
+        where = 'aggregate item %d: ' % position if entry is not None else ''
+        item = dict(top)
+        for key, value in (entry or {}).items():
+            if value is not None:
+                item[key] = value
+        checked = ArgumentSpecValidator(item_options).validate(item)
+        if checked.error_messages:
+            raise ValidationError(where + '; '.join(checked.error_messages))
+        item = checked.validated_parameters
+        for key in required:
+            if item.get(key) in (None, '', []):
+                raise ValidationError('%s%s is required' % (where, key))
+        item['_where'] = where
+        items.append(item)
+    return items
+
+
+def run(module, planner, item_options, required=()):
+    """Plan, report and (unless in check mode) apply; exits the module."""
+    if not netlink.HAS_PYROUTE2:
+        module.fail_json(msg=missing_required_lib('pyroute2'),
+                         exception=netlink.PYROUTE2_IMPORT_ERROR)
+    plan = Plan()
+    host = Host(module.check_mode, plan.warnings.append)
+    try:
+        items = expand_items(module.params, item_options, required)
+        planner(host, items, plan)
+        if not module.check_mode:
+            plan.apply()
+        plan.finish(applied=not module.check_mode)
+    except (ValidationError, NamespaceError, NetlinkFailure, PlanFailure, OSError) as exc:
+        host.close()
+        module.fail_json(msg=str(exc), actions=[change.summary for change in plan.changes])
+    host.close()
+    for warning in plan.warnings:
+        module.warn(warning)
+    module.exit_json(**plan.result(module._diff))
+
+
+def item_label(item, text):
+    return '%s%s' % (item.get('_where', ''), text)
+
+
+def netns_of(item, key='netns'):
+    return validation.namespace_ref(item.get(key))

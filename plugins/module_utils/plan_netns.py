@@ -1,0 +1,212 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Planner of the netns module: named namespaces, their loopback and nsid."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure
+
+OPTIONS = dict(
+    name=dict(type='list', elements='str'),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    loopback=dict(type='bool', default=True),
+    pid=dict(type='int'),
+    path=dict(type='path'),
+    nsid=dict(type='int'),
+    force=dict(type='bool', default=False),
+)
+REQUIRED = ('name',)
+
+
+class Existing(object):
+    """What is at /run/netns/NAME now."""
+
+    def __init__(self, name):
+        self.path = namespaces.path_of(name)
+        self.fd = None
+        self.ident = None
+        self.stale = False
+        try:
+            self.fd = namespaces.open_namespace(self.path)
+            self.ident = namespaces.identity(self.fd)
+        except namespaces.NamespaceError:
+            self.stale = os.path.lexists(self.path)
+
+    @property
+    def exists(self):
+        return self.fd is not None
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+
+
+def _source_of(item):
+    if item['pid'] is not None and item['path']:
+        raise validation.ValidationError('pid and path are mutually exclusive')
+    if item['pid'] is not None:
+        return '/proc/%d/ns/net' % item['pid']
+    return item['path']
+
+
+def _nsid_in_range(item):
+    nsid = item['nsid']
+    if nsid is not None and not 0 <= nsid < 0x7fffffff:
+        raise validation.ValidationError('nsid %d is out of range (0..2147483646)' % nsid)
+    return nsid
+
+
+def plan(host, items, plan):
+    own = host.session(None)
+    seen = set()
+    for item in items:
+        names = [validation.namespace_name(name) for name in item['name']]
+        source = _source_of(item)
+        nsid = _nsid_in_range(item)
+        if len(names) > 1 and (source or nsid is not None):
+            raise validation.ValidationError('pid, path and nsid apply to one namespace; '
+                                             'name lists %d' % len(names))
+        source_ident = None
+        if source and item['state'] == 'present':
+            fd = namespaces.open_namespace(source)
+            source_ident = namespaces.identity(fd)
+            os.close(fd)
+        for name in names:
+            if name in seen:
+                raise validation.ValidationError('namespace %s is named twice in one task' % name)
+            seen.add(name)
+            existing = Existing(name)
+            try:
+                if item['state'] == 'absent':
+                    _plan_absent(host, plan, name, existing, item['force'])
+                else:
+                    _plan_present(host, own, plan, name, existing, item, source, source_ident, nsid)
+            finally:
+                existing.close()
+
+
+def _describe(existing, own, loopback_up=None):
+    if not existing.exists:
+        return None
+    state = dict(path=existing.path, inode=existing.ident[1], nsid=own.nsid_of(existing.fd))
+    if loopback_up is not None:
+        state['loopback'] = loopback_up
+    return state
+
+
+def _plan_absent(host, plan, name, existing, force):
+    if existing.stale:
+        plan.add('remove stale file %s (not a namespace)' % existing.path,
+                 lambda: namespaces.delete(name))
+        plan.state(name, dict(path=existing.path, stale=True), None)
+        return
+    if not existing.exists:
+        plan.state(name, None, None)
+        return
+    users = namespaces.processes_in(existing.ident)
+    if users and not force:
+        raise PlanFailure('namespace %s is still used by %s; stop them first, or set force=true '
+                          'to remove the name anyway (the namespace lives on while they run)'
+                          % (name, ', '.join('%(command)s (pid %(pid)d)' % user for user in users)))
+    # Keep the namespace open so that undo can pin it again under its name.
+    keep = os.dup(existing.fd)
+
+    def remove():
+        host.forget(name)
+        namespaces.delete(name)
+
+    def restore():
+        namespaces.attach(name, '/proc/%d/fd/%d' % (os.getpid(), keep))
+
+    plan.add('remove namespace %s' % name, remove, restore)
+    plan.state(name, dict(path=existing.path, inode=existing.ident[1]), None)
+
+
+def _lo_is_up(host, ref):
+    lo = host.session(ref).link('lo')
+    return bool(lo and lo['up'])
+
+
+def _plan_present(host, own, plan, name, existing, item, source, source_ident, nsid):
+    loopback = item['loopback']
+    repoint = existing.exists and source_ident is not None and existing.ident != source_ident
+    if repoint and not item['force']:
+        raise PlanFailure('namespace %s already exists and is not the one at %s; '
+                          'set force=true to re-point the name' % (name, source))
+    before = _describe(existing, own, _lo_is_up(host, name) if loopback and existing.exists else None)
+
+    # Where the namespace that will carry the name is now: to read its lo and nsid.
+    if existing.exists and not repoint:
+        target_ref, target_fd = name, existing.fd
+    elif source:
+        target_ref, target_fd = source, None
+    else:
+        target_ref, target_fd = None, None
+
+    if repoint:
+        def do_repoint():
+            host.forget(name)
+            namespaces.delete(name)
+            namespaces.attach(name, source)
+        plan.add('re-point namespace %s to %s' % (name, source), do_repoint)
+    elif not existing.exists and source:
+        plan.add('attach namespace %s to %s' % (name, source),
+                 lambda: namespaces.attach(name, source), lambda: namespaces.delete(name))
+    elif not existing.exists:
+        summary = ('replace stale file %s with namespace %s' % (existing.path, name) if existing.stale
+                   else 'create namespace %s' % name)
+        plan.add(summary, lambda: namespaces.create(name), lambda: namespaces.delete(name))
+
+    if loopback and not (target_ref and _lo_is_up(host, target_ref)):
+        plan.add('bring lo up in namespace %s' % name, lambda: _set_lo_up(host, name))
+
+    current_nsid = None
+    if target_fd is not None:
+        current_nsid = own.nsid_of(target_fd)
+    elif target_ref:
+        current_nsid = own.nsid_of(host.session(target_ref).fd)
+    if nsid is not None and current_nsid != nsid:
+        if current_nsid is not None:
+            raise PlanFailure('namespace %s already has nsid %d; the kernel does not change an '
+                              'assigned nsid' % (name, current_nsid))
+        plan.add('set nsid %d for namespace %s' % (nsid, name), lambda: _set_nsid(own, name, nsid))
+
+    after = dict(path=existing.path,
+                 inode=before['inode'] if before and not repoint else '(new)' if not source
+                 else source_ident[1],
+                 nsid=nsid if nsid is not None else current_nsid)
+    if loopback:
+        after['loopback'] = True
+    plan.state(name, before, after)
+    plan.finally_report(lambda applied: _report(plan, own, name))
+
+
+def _set_lo_up(host, name):
+    session = host.session(name)
+    session.call('bring lo up', 'link', 'set', index=session.index_of('lo'), state='up')
+
+
+def _set_nsid(own, name, nsid):
+    fd = namespaces.open_namespace(namespaces.path_of(name))
+    try:
+        own.set_nsid(fd, nsid)
+    finally:
+        os.close(fd)
+
+
+def _report(plan, own, name):
+    entry = dict(name=name, path=namespaces.path_of(name), inode=None, nsid=None)
+    existing = Existing(name)
+    try:
+        if existing.exists:
+            entry.update(inode=existing.ident[1], nsid=own.nsid_of(existing.fd))
+    finally:
+        existing.close()
+    plan.returns.setdefault('namespaces', []).append(entry)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install what the demo and the tests need on a fresh Debian machine (run as root).
+# Idempotent: a second run installs nothing new.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+apt_packages=(python3 python3-venv python3-pyroute2 iproute2 nftables iptables
+              openssh-server openssh-client iputils-ping procps util-linux make git)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+stamp=.venv/.requirements
+if [ ! -x .venv/bin/python ] || ! cmp -s tests/requirements.txt "$stamp"; then
+  echo "bootstrap: creating .venv"
+  /usr/bin/python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+  cp tests/requirements.txt "$stamp"
+fi
+
+# The collection must be importable as ansible_collections.linuxnet.netns.
+mkdir -p .build/collections/ansible_collections/linuxnet
+ln -sfn ../../../.. .build/collections/ansible_collections/linuxnet/netns

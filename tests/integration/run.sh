@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Run integration targets on the real kernel, inside a throwaway sandbox, once per host
+# Python: the venv's (pyroute2 from PyPI) and Debian's /usr/bin/python3 (python3-pyroute2).
+#
+#   tests/integration/run.sh                 every target, both pythons
+#   tests/integration/run.sh veth netns_addr some targets
+#   PYTHONS=/usr/bin/python3 tests/integration/run.sh netns
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  mapfile -t targets < <(ls tests/integration/targets)
+fi
+pythons=${PYTHONS:-"$top/.venv/bin/python /usr/bin/python3"}
+export ANSIBLE_COLLECTIONS_PATH="$top/.build/collections"
+export ANSIBLE_ROLES_PATH="$top/tests/integration/targets"
+export ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_RETRY_FILES_ENABLED=False ANSIBLE_NOCOLOR=1
+export ANSIBLE_STDOUT_CALLBACK=${ANSIBLE_STDOUT_CALLBACK:-default}
+export ANSIBLE_CALLBACK_RESULT_FORMAT=yaml ANSIBLE_DISPLAY_SKIPPED_HOSTS=False
+export ANSIBLE_LOCAL_TEMP=${TMPDIR:-/tmp}/linuxnet-netns-ansible-local
+
+failed=()
+passed=0
+for python in $pythons; do
+  version=$("$python" -c 'import pyroute2, importlib.metadata as m; print(m.version("pyroute2"))' 2>/dev/null \
+            || dpkg-query -W -f='${Version}' python3-pyroute2)
+  for target in "${targets[@]}"; do
+    echo "=== target $target with $python (pyroute2 $version)"
+    if tests/sandbox.sh "$top/.venv/bin/ansible-playbook" -i localhost, -c local \
+         -e "ansible_python_interpreter=$python" -e "target=$target" \
+         tests/integration/site.yml; then
+      passed=$((passed + 1))
+    else
+      failed+=("$target@pyroute2-$version")
+    fi
+  done
+done
+echo
+[ ${#failed[@]} -eq 0 ] || echo "failed: ${failed[*]}"
+echo "integration: ${passed} passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]
