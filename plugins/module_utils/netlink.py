@@ -45,6 +45,10 @@ FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6}
 class NetlinkFailure(Exception):
     """The kernel refused a request; the message says which and why."""
 
+    def __init__(self, message, reason=None):
+        super(NetlinkFailure, self).__init__(message)
+        self.reason = reason or message
+
 
 def describe(error):
     code = getattr(error, 'code', None)
@@ -147,8 +151,11 @@ class Session(object):
     def links(self):
         """Links by name: the kernel's, then as the plan so far will leave them."""
         if self._links is None:
-            self._links = dict((link['name'], link) for link in
-                               (link_from_message(msg) for msg in self._dump(self.ipr.get_links)))
+            links = [link_from_message(msg) for msg in self._dump(self.ipr.get_links)]
+            names = dict((link['index'], link['name']) for link in links)
+            for link in links:
+                link['master'] = names.get(link['master_index'])
+            self._links = dict((link['name'], link) for link in links)
         return self._links
 
     def link(self, name):
@@ -202,7 +209,7 @@ class Session(object):
         try:
             return getattr(self.ipr, method)(*args, **kwargs)
         except NetlinkError as exc:
-            raise NetlinkFailure('%s in %s failed: %s' % (what, self.label, describe(exc)))
+            raise NetlinkFailure('%s in %s failed: %s' % (what, self.label, describe(exc)), describe(exc))
 
 
 class AbsentSession(object):

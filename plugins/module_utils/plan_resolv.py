@@ -1,0 +1,536 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Planner of the netns_resolv module: /etc/netns/NAME/resolv.conf and hosts.
+
+``ip netns exec NAME`` bind-mounts each file of /etc/netns/NAME over its
+namesake in /etc, so these files are the namespace's own resolver
+configuration. Nothing here enters a namespace or talks netlink.
+
+/etc/netns is root's, but a symlink planted in it would turn "write
+resolv.conf" into "overwrite any file on the host", so below /etc every
+component is opened with O_NOFOLLOW and every change is made relative to
+a directory descriptor (the *at system calls), never by path.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import binascii
+import errno
+import os
+import re
+import stat
+
+from ansible.module_utils.six import string_types
+
+from ansible_collections.linuxnet.netns.plugins.module_utils import validation
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+
+OPTIONS = dict(
+    name=dict(type='str'),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    nameservers=dict(type='list', elements='str'),
+    search=dict(type='list', elements='str'),
+    options=dict(type='list', elements='str'),
+    hosts=dict(type='list', elements='dict', options=dict(
+        address=dict(type='str', required=True),
+        names=dict(type='list', elements='str', required=True),
+    )),
+)
+REQUIRED = ('name',)
+
+ETC_NETNS = '/etc/netns'
+RESOLV_CONF = 'resolv.conf'
+HOSTS = 'hosts'
+MANAGED_FILES = (RESOLV_CONF, HOSTS)
+HEADER = u'# Managed by linuxnet.netns.netns_resolv\n'
+DIR_MODE = 0o755
+FILE_MODE = 0o644
+MAXNS = 3  # glibc and musl read no more nameservers than this
+
+# resolv.conf(5) of glibc; the ones in VALUED take NAME:NUMBER.
+VALUED_OPTIONS = frozenset(['ndots', 'timeout', 'attempts'])
+KNOWN_OPTIONS = VALUED_OPTIONS | frozenset([
+    'debug', 'rotate', 'no-aaaa', 'no-check-names', 'inet6', 'ip6-bytestring', 'ip6-dotint',
+    'no-ip6-dotint', 'edns0', 'single-request', 'single-request-reopen', 'no-tld-query',
+    'use-vc', 'no-reload', 'trust-ad',
+])
+
+_OPTION_RE = re.compile(r'^([a-z0-9][a-z0-9-]*)(?::([0-9]+))?$')
+_LABEL_RE = re.compile(r'^[A-Za-z0-9_-]{1,63}$')
+_O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+# ---- input: pure checks and normal forms ---------------------------------------------------
+
+def _printable_token(value, what):
+    """A value that goes on a config line as one word: no whitespace, no control characters."""
+    if not isinstance(value, string_types) or value == '':
+        raise ValidationError('%s must be a non-empty string, got %r' % (what, value))
+    for char in value:
+        if char.isspace():
+            raise ValidationError('%s %r contains whitespace' % (what, value))
+        if ord(char) < 32 or ord(char) == 127:
+            raise ValidationError('%s %r contains control characters' % (what, value))
+    return value
+
+
+def nameserver(value):
+    """A resolver address in its normal form; IPv6 link-local ones may carry a %zone."""
+    address = validation.ip_address(value, 'nameserver')
+    text = str(address)
+    zone = getattr(address, 'scope_id', None)
+    if zone is not None:
+        # ipaddress takes anything after '%', newlines included: that must not
+        # reach a line of resolv.conf.
+        validation.interface_name(zone, 'nameserver %r: zone' % (value,))
+    return text
+
+
+def domain_name(value, what='search domain'):
+    """A DNS name as the resolver files take it: ASCII labels, IDNs in their xn-- form."""
+    _printable_token(value, what)
+    bare = value[:-1] if value.endswith('.') else value
+    if bare == '' or value.startswith('-'):
+        raise ValidationError('%s %r is not a domain name' % (what, value))
+    if len(bare) > 253:
+        raise ValidationError('%s %r is longer than 253 characters' % (what, value))
+    for label in bare.split('.'):
+        if not _LABEL_RE.match(label):
+            raise ValidationError("%s %r is not a domain name: each dot-separated label needs 1 to 63 "
+                                  "of letters, digits, '-' and '_' (international names in their "
+                                  'xn-- form)' % (what, value))
+    return value
+
+
+def resolver_option(value):
+    """One word of the options line, as NAME or NAME:NUMBER; returns (text, name)."""
+    _printable_token(value, 'option')
+    match = _OPTION_RE.match(value)
+    if not match:
+        raise ValidationError('option %r is not NAME or NAME:NUMBER, e.g. rotate or ndots:2' % value)
+    name, number = match.groups()
+    if name in VALUED_OPTIONS and number is None:
+        raise ValidationError('option %r needs a value, e.g. %s:2' % (value, name))
+    if number is not None and name in KNOWN_OPTIONS and name not in VALUED_OPTIONS:
+        raise ValidationError('option %r takes no value; write %s' % (value, name))
+    return value, name
+
+
+def host_entry(entry, where=''):
+    """One line of the hosts file: (address, [names]); where says which entry, for messages."""
+    if not isinstance(entry, dict):
+        raise ValidationError('%s%r must be a dict with address and names' % (where, entry))
+    if entry.get('address') in (None, ''):
+        raise ValidationError('%saddress is required' % where)
+    address = validation.ip_address(entry['address'], '%saddress' % where)
+    if getattr(address, 'scope_id', None) is not None:
+        raise ValidationError('%saddress %r has a %%zone; the hosts file takes none'
+                              % (where, entry['address']))
+    names = validation.as_list(entry.get('names'))
+    if not names:
+        raise ValidationError('%snames is required (the host names of %s)' % (where, address))
+    return str(address), [domain_name(name, '%sname' % where) for name in names]
+
+
+def _unique(values, what, key=lambda value: value):
+    seen = set()
+    for value in values:
+        if key(value) in seen:
+            raise ValidationError('%s %s is given twice' % (what, value))
+        seen.add(key(value))
+    return values
+
+
+class Wanted(object):
+    """One item, checked: the namespace and the text of each file it manages."""
+
+    def __init__(self, item, warn):
+        where = item.get('_where', '')
+        try:
+            self.name = validation.namespace_name(item['name'])
+        except ValidationError as exc:
+            raise ValidationError('%s%s' % (where, exc))
+        self.state = item['state']
+        self.texts = {}
+        if self.state == 'absent':
+            return
+        try:
+            self.texts[RESOLV_CONF] = self._resolv_conf(item, warn)
+            if item.get('hosts') is not None:
+                entries = [host_entry(entry, 'hosts entry %d: ' % position)
+                           for position, entry in enumerate(item['hosts'], 1)]
+                self.texts[HOSTS] = render_hosts(entries)
+        except ValidationError as exc:
+            raise ValidationError('%snamespace %s: %s' % (where, self.name, exc))
+
+    def _resolv_conf(self, item, warn):
+        servers = _unique([nameserver(value) for value in validation.as_list(item.get('nameservers'))],
+                          'nameserver')
+        if not servers:
+            raise ValidationError('nameservers is required with state=present; without one the '
+                                  'resolver asks 127.0.0.1 inside the namespace')
+        if len(servers) > MAXNS:
+            warn('namespace %s: the resolver uses only the first %d nameservers; %s will be ignored'
+                 % (self.name, MAXNS, ', '.join(servers[MAXNS:])))
+        search = _unique([domain_name(value) for value in validation.as_list(item.get('search'))],
+                         'search domain', key=lambda value: value.lower().rstrip('.'))
+        options = []
+        names = set()
+        for value in validation.as_list(item.get('options')):
+            text, name = resolver_option(value)
+            if name in names:
+                raise ValidationError('option %s is given twice' % name)
+            names.add(name)
+            if name not in KNOWN_OPTIONS:
+                warn('namespace %s: option %r is not one glibc knows; its resolver ignores it'
+                     % (self.name, text))
+            options.append(text)
+        return render_resolv_conf(servers, search, options)
+
+
+# ---- rendering ------------------------------------------------------------------------------
+
+def render_resolv_conf(nameservers, search=(), options=()):
+    lines = [HEADER]
+    lines.extend(u'nameserver %s\n' % server for server in nameservers)
+    if search:
+        lines.append(u'search %s\n' % ' '.join(search))
+    if options:
+        lines.append(u'options %s\n' % ' '.join(options))
+    return u''.join(lines)
+
+
+def render_hosts(entries):
+    lines = [HEADER]
+    lines.extend(u'%s\t%s\n' % (address, ' '.join(names)) for address, names in entries)
+    return u''.join(lines)
+
+
+def as_text(data):
+    """File bytes as diff text; bytes that are not UTF-8 show as U+FFFD."""
+    if data is None:
+        return None
+    return data.decode('utf-8', 'replace')
+
+
+# ---- the file system, below /etc, without following symlinks -------------------------------
+
+class File(object):
+    """A regular file as it is now: its bytes and what undo needs to put it back."""
+    __slots__ = ('data', 'mode', 'uid', 'gid')
+
+    def __init__(self, data, mode, uid, gid):
+        self.data = data
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+
+
+def _root_parts():
+    parent, base = os.path.split(ETC_NETNS.rstrip('/'))
+    return parent, base
+
+
+def dir_path(name=None):
+    return ETC_NETNS if name is None else os.path.join(ETC_NETNS, name)
+
+
+def file_path(name, filename):
+    return os.path.join(ETC_NETNS, name, filename)
+
+
+def _refusal(parent_fd, component, path, want_dir):
+    try:
+        st = os.lstat(component, dir_fd=parent_fd)
+    except OSError:
+        return '%s changed while being opened; run the task again' % path
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            target = os.readlink(component, dir_fd=parent_fd)
+        except OSError:
+            target = '?'
+        return ('%s is a symbolic link (to %s); refusing to follow it: remove it, or make it '
+                'a real %s' % (path, target, 'directory' if want_dir else 'file'))
+    return '%s exists but is not a %s' % (path, 'directory' if want_dir else 'regular file')
+
+
+def _walk(components):
+    """A descriptor on ETC_NETNS/components..., or None where a component is missing.
+
+    ETC_NETNS's parent (/etc) is opened as any path is; from there on no
+    symlink is followed, and one that is found fails with a clear message.
+    """
+    parent, base = _root_parts()
+    fd = os.open(parent, _O_DIR)
+    path = parent
+    for component in [base] + list(components):
+        path = os.path.join(path, component)
+        try:
+            child = os.open(component, _O_DIR | os.O_NOFOLLOW, dir_fd=fd)
+        except OSError as exc:
+            try:
+                if exc.errno == errno.ENOENT:
+                    return None
+                if exc.errno in (errno.ENOTDIR, errno.ELOOP):
+                    raise PlanFailure(_refusal(fd, component, path, True))
+                raise
+            finally:
+                os.close(fd)
+        os.close(fd)
+        fd = child
+    return fd
+
+
+def _open_dir(components, path):
+    fd = _walk(components)
+    if fd is None:
+        raise OSError(errno.ENOENT, 'directory %s does not exist' % path)
+    return fd
+
+
+def _read_file(dir_fd, filename, path):
+    # lstat first: opening a device or FIFO someone left here could block or have effects.
+    try:
+        before = os.lstat(filename, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        raise
+    if not stat.S_ISREG(before.st_mode):
+        raise PlanFailure(_refusal(dir_fd, filename, path, False))
+    try:
+        fd = os.open(filename, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PlanFailure(_refusal(dir_fd, filename, path, False))
+        raise
+    try:
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(st.st_mode):
+            raise PlanFailure('%s changed while being read; run the task again' % path)
+        chunks = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return File(b''.join(chunks), stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
+    finally:
+        os.close(fd)
+
+
+class Current(object):
+    """What is at /etc/netns/NAME now: whether the directories exist, the entries, the files."""
+
+    def __init__(self, name):
+        self.name = name
+        self.root_exists = False
+        self.dir_exists = False
+        self.entries = set()
+        self.files = dict((filename, None) for filename in MANAGED_FILES)
+        root_fd = _walk([])
+        if root_fd is None:
+            return
+        self.root_exists = True
+        os.close(root_fd)
+        fd = _walk([name])
+        if fd is None:
+            return
+        self.dir_exists = True
+        try:
+            self.entries = set(os.listdir(fd))
+            for filename in MANAGED_FILES:
+                self.files[filename] = _read_file(fd, filename, file_path(name, filename))
+        finally:
+            os.close(fd)
+
+
+def _open_parent(components):
+    """(descriptor on the parent, last name) of ETC_NETNS/components; [] is ETC_NETNS itself."""
+    if not components:
+        parent, base = _root_parts()
+        return os.open(parent, _O_DIR), base
+    path = os.path.join(ETC_NETNS, *components[:-1])
+    return _open_dir(components[:-1], path), components[-1]
+
+
+def make_dir(components):
+    """mkdir ETC_NETNS/components with DIR_MODE whatever the umask; False if it was there."""
+    path = os.path.join(ETC_NETNS, *components)
+    parent_fd, base = _open_parent(components)
+    try:
+        try:
+            os.mkdir(base, DIR_MODE, dir_fd=parent_fd)
+            created = True
+        except OSError as exc:
+            if exc.errno != errno.EEXIST:
+                raise
+            created = False
+        try:
+            fd = os.open(base, _O_DIR | os.O_NOFOLLOW, dir_fd=parent_fd)
+        except OSError as exc:
+            if exc.errno in (errno.ENOTDIR, errno.ELOOP):
+                raise PlanFailure(_refusal(parent_fd, base, path, True))
+            raise
+        try:
+            if created:
+                os.fchmod(fd, DIR_MODE)
+        finally:
+            os.close(fd)
+        return created
+    finally:
+        os.close(parent_fd)
+
+
+def remove_dir(components):
+    parent_fd, base = _open_parent(components)
+    try:
+        os.rmdir(base, dir_fd=parent_fd)
+    finally:
+        os.close(parent_fd)
+
+
+def write_file(components, filename, data, mode=FILE_MODE, owner=None):
+    """Replace ETC_NETNS/components/filename atomically: a complete file or the old one, never half."""
+    path = os.path.join(ETC_NETNS, *(list(components) + [filename]))
+    dir_fd = _open_dir(components, os.path.dirname(path))
+    try:
+        temp = '.%s.%s.tmp' % (filename, binascii.hexlify(os.urandom(6)).decode('ascii'))
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o600, dir_fd=dir_fd)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fchmod(fd, mode)
+                if owner is not None:
+                    os.fchown(fd, owner[0], owner[1])
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            # rename replaces a symlink planted at filename since planning; it never follows it.
+            os.rename(temp, filename, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except BaseException:
+            try:
+                os.unlink(temp, dir_fd=dir_fd)
+            except OSError:
+                pass
+            raise
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def remove_file(components, filename):
+    path = os.path.join(ETC_NETNS, *(list(components) + [filename]))
+    dir_fd = _open_dir(components, os.path.dirname(path))
+    try:
+        os.unlink(filename, dir_fd=dir_fd)
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def set_mode(components, filename, mode):
+    path = os.path.join(ETC_NETNS, *(list(components) + [filename]))
+    dir_fd = _open_dir(components, os.path.dirname(path))
+    try:
+        fd = os.open(filename, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
+        try:
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+    finally:
+        os.close(dir_fd)
+
+
+# ---- planning -------------------------------------------------------------------------------
+
+def plan(host, items, plan):
+    # Every item is checked before the first file is even read.
+    wanted = [Wanted(item, plan.warnings.append) for item in items]
+    seen = set()
+    for want in wanted:
+        if want.name in seen:
+            raise ValidationError('namespace %s is named twice in one task' % want.name)
+        seen.add(want.name)
+    root_planned = False
+    for want in wanted:
+        current = Current(want.name)
+        if want.state == 'absent':
+            _plan_absent(plan, want, current)
+            plan.returns.setdefault('files', []).extend(
+                file_path(want.name, filename) for filename in MANAGED_FILES)
+            continue
+        if not current.root_exists and not root_planned:
+            _plan_make_dir(plan, [])
+            root_planned = True
+        if not current.dir_exists:
+            _plan_make_dir(plan, [want.name])
+        for filename in MANAGED_FILES:
+            if filename in want.texts:
+                _plan_file(plan, want.name, filename, want.texts[filename], current.files[filename])
+        plan.returns.setdefault('files', []).extend(
+            file_path(want.name, filename) for filename in MANAGED_FILES if filename in want.texts)
+
+
+def _plan_make_dir(plan, components):
+    made = {}
+
+    def apply():
+        made['created'] = make_dir(components)
+
+    def undo():
+        # Another run may have made it meanwhile; only what this task made is undone.
+        if made.get('created'):
+            remove_dir(components)
+
+    plan.add('create directory %s' % os.path.join(ETC_NETNS, *components), apply, undo)
+
+
+def _plan_file(plan, name, filename, text, existing):
+    path = file_path(name, filename)
+    data = text.encode('utf-8')
+    components = [name]
+    plan.state(path, as_text(existing.data) if existing else None, text)
+    if existing is None:
+        plan.add('create %s' % path, lambda: write_file(components, filename, data),
+                 lambda: remove_file(components, filename))
+        return
+    if existing.data != data:
+        plan.add('update %s' % path, lambda: write_file(components, filename, data),
+                 lambda: write_file(components, filename, existing.data, existing.mode,
+                                    (existing.uid, existing.gid)))
+    elif existing.mode != FILE_MODE:
+        plan.add('set mode %04o on %s (was %04o)' % (FILE_MODE, path, existing.mode),
+                 lambda: set_mode(components, filename, FILE_MODE),
+                 lambda: set_mode(components, filename, existing.mode))
+
+
+def _plan_absent(plan, want, current):
+    components = [want.name]
+    removed = set()
+    for filename in MANAGED_FILES:
+        path = file_path(want.name, filename)
+        existing = current.files[filename]
+        plan.state(path, as_text(existing.data) if existing else None, None)
+        if existing is None:
+            continue
+        removed.add(filename)
+        plan.add('remove %s' % path, _bind(remove_file, components, filename),
+                 _bind(write_file, components, filename, existing.data, existing.mode,
+                       (existing.uid, existing.gid)))
+    if current.dir_exists and not current.entries - removed:
+        plan.add('remove directory %s' % dir_path(want.name), _bind(remove_dir, components),
+                 _bind(make_dir, components))
+
+
+def _bind(function, *args):
+    # A loop's lambdas would all see its last values.
+    return lambda: function(*args)

@@ -1,0 +1,124 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: netns_route
+short_description: Manage IPv4 and IPv6 routes in a network namespace
+version_added: 0.1.0
+description:
+  - Adds, changes and removes routes, as C(ip route add|replace|del) do, in any namespace.
+  - A route is identified as the kernel identifies it (family, table, destination, metric);
+    a route with the same identity but another gateway, interface, scope, source or onlink flag
+    is replaced in place.
+  - A gateway that no connected route reaches is refused before anything changes, unless
+    I(onlink=true).
+options:
+  dest:
+    description: Destination in CIDR form, or C(default) (IPv4 unless I(gateway) or I(family) say IPv6).
+    type: str
+    required: true
+  gateway:
+    description: Next hop address.
+    type: str
+  interface:
+    description: Outgoing interface, in I(netns).
+    type: str
+  metric:
+    description: Route metric (priority). Defaults to the kernel's, 0 for IPv4 and 1024 for IPv6.
+    type: int
+  table:
+    description: Routing table, by number or as C(main), C(local) or C(default).
+    type: str
+    default: main
+  scope:
+    description:
+      - Route scope. Defaults as C(ip route) does, C(link) for an IPv4 route without gateway,
+        C(global) otherwise.
+    type: str
+    choices: [global, universe, site, link, host]
+  source:
+    description: Preferred source address (C(src)).
+    type: str
+  onlink:
+    description: Take the gateway as directly reachable on I(interface) even without a matching route.
+    type: bool
+    default: false
+  family:
+    description: Address family of a C(default) route without gateway.
+    type: str
+    choices: [ipv4, ipv6]
+  state:
+    description: Whether the route is there. With C(absent), I(gateway) and I(interface), when given, must match too.
+    type: str
+    choices: [present, absent]
+    default: present
+  exclusive:
+    description:
+      - Remove the other routes of the same table and family, except those the kernel made
+        (connected and local routes). Several items of one task form one desired set.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - linuxnet.netns.netns
+  - linuxnet.netns.netns.aggregate
+  - linuxnet.netns.netns.attributes
+seealso:
+  - module: linuxnet.netns.netns_addr
+author:
+  - linuxnet.netns contributors
+'''
+
+EXAMPLES = r'''
+- name: Default route of namespace nstest via the host end (seed 001)
+  linuxnet.netns.netns_route:
+    netns: nstest
+    dest: default
+    gateway: 192.168.11.100
+
+- name: Dual-stack default routes of a container
+  linuxnet.netns.netns_route:
+    netns: c1
+    aggregate:
+      - {dest: default, gateway: 10.1.0.1}
+      - {dest: default, gateway: 'fd00:1::1'}
+
+- name: Route to another host's containers (host-gw)
+  linuxnet.netns.netns_route:
+    dest: 10.2.0.0/24
+    gateway: 198.18.0.12
+
+- name: Remove it
+  linuxnet.netns.netns_route:
+    dest: 10.2.0.0/24
+    state: absent
+'''
+
+RETURN = r'''
+actions:
+  description: What was done, or in check mode what would be done, one line per change.
+  returned: always
+  type: list
+  elements: str
+  sample: ["add route default via 192.168.11.100 in netns nstest"]
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, engine, plan_routes
+
+
+def main():
+    options = argspec.item_options(plan_routes.OPTIONS)
+    module = AnsibleModule(**argspec.module_kwargs(options))
+    engine.run(module, plan_routes.plan, options, plan_routes.REQUIRED)
+
+
+if __name__ == '__main__':
+    main()
