@@ -174,11 +174,6 @@ setup_main() {
       sleep 0.05
     done
   done
-
-  # Namespace identities, for the leak check in `down`.
-  for name in lab upstream; do
-    echo "net:[$(stat -L -c %i "/run/netns/$name")]"
-  done >"$state/ns.inner"
 }
 
 # ---------------------------------------------------------------------------------------
@@ -386,15 +381,6 @@ cmd_up() {
     echo "$name $outer $(starttime "$outer") $inner" >>"$state/pids"
   done <"$state/pids.inner"
 
-  {
-    echo "$pidns"
-    readlink "/proc/$init_pid/ns/net" "/proc/$init_pid/ns/mnt"
-    cat "$state/ns.inner"
-    while read -r name outer _; do
-      case $name in h*) readlink "/proc/$outer/ns/net" "/proc/$outer/ns/mnt" ;; esac
-    done <"$state/pids"
-  } >"$state/namespaces"
-
   # End to end: the controller's ssh reaches every host.
   local -a checks=()
   for ((i = 1; i <= n; i++)); do
@@ -454,12 +440,29 @@ cmd_down() {
       recorded+=("$init")
     fi
   fi
-  # What to look for after the kill: the sandbox's namespaces, and those `up` recorded.
-  local namespaces
-  namespaces=$(cat "$state/namespaces" 2>/dev/null || true)
+  # Who is in the lab's namespaces, found while they are alive: namespace inode numbers
+  # are reused as soon as a namespace is freed, so after the kill they could name a
+  # stranger's. These are checked to be gone afterwards: everything in the sandbox's PID
+  # namespace dies with init; a process that entered from outside it (an nsenter of
+  # `lab.sh exec`) must exit once its child is gone.
+  local namespaces='' ipid members=''
   if [ -n "$init" ]; then
-    namespaces+=$'\n'$(readlink "/proc/${init%%:*}/ns/pid" "/proc/${init%%:*}/ns/net" \
-                        "/proc/${init%%:*}/ns/mnt" 2>/dev/null || true)
+    ipid=${init%%:*}
+    namespaces=$(readlink "/proc/$ipid/ns/pid" "/proc/$ipid/ns/net" "/proc/$ipid/ns/mnt" 2>/dev/null || true)
+    namespaces+=" $(nsenter -t "$ipid" -m -- sh -c \
+      'for ns in /run/netns/*; do [ -e "$ns" ] && echo "net:[$(stat -L -c %i "$ns")]"; done' \
+      2>/dev/null || true)"
+    if [ -f "$state/pids" ]; then
+      while read -r name pid start _; do
+        case $name in h[0-9]*) ;; *) continue ;; esac
+        same_process "$pid" "$start" || continue
+        namespaces+=" $(readlink "/proc/$pid/ns/net" "/proc/$pid/ns/mnt" 2>/dev/null || true)"
+      done <"$state/pids"
+    fi
+    # shellcheck disable=SC2086
+    for d in $(ns_members $namespaces); do
+      members+=" $d:$(starttime "$d" || true)"
+    done
   fi
 
   kill_and_wait() {
@@ -482,22 +485,19 @@ cmd_down() {
   fi
   if [ ${#recorded[@]} -gt 0 ]; then kill_and_wait "${recorded[@]}"; fi
 
-  # Nothing anywhere may still be in one of the lab's namespaces (zombies hold none;
-  # a process that nsenter'd in from outside the sandbox's PID namespace would).
-  namespaces=$(grep -v '^$' <<<"$namespaces" | sort -u || true)
-  if [ -n "$namespaces" ]; then
-    leftovers=
-    # shellcheck disable=SC2086
-    for d in $(ns_members $namespaces); do
-      f=$(cat "/proc/$d/stat" 2>/dev/null) || continue
-      f=${f##*) }
-      [ "${f%% *}" != Z ] || continue
-      leftovers+=" $d($(cat "/proc/$d/comm" 2>/dev/null))"
+  leftovers=
+  for f in $members; do
+    until ! same_process "${f%%:*}" "${f#*:}"; do
+      if [ "$SECONDS" -ge "$deadline" ]; then
+        leftovers+=" ${f%%:*}($(cat "/proc/${f%%:*}/comm" 2>/dev/null))"
+        break
+      fi
+      sleep 0.02
     done
-    if [ -n "$leftovers" ]; then
-      echo "lab.sh: processes still in lab namespaces (not killed: not started by lab.sh):$leftovers" >&2
-      rc=1
-    fi
+  done
+  if [ -n "$leftovers" ]; then
+    echo "lab.sh: processes still in lab namespaces (not killed: not started by lab.sh):$leftovers" >&2
+    rc=1
   fi
 
   if [ -f "$state/snapshot.before" ]; then

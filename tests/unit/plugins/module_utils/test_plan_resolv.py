@@ -32,8 +32,6 @@ def wanted(**values):
     return plan_resolv.Wanted(item(**values), warnings.append), warnings
 
 
-# ---- input checks ---------------------------------------------------------------------------
-
 @pytest.mark.parametrize('value, normal', [
     ('8.8.8.8', '8.8.8.8'),
     ('2001:DB8:0::0053', '2001:db8::53'),
@@ -120,8 +118,6 @@ def test_host_entry_refused(entry, message):
         plan_resolv.host_entry(entry, 'hosts entry 1: ')
 
 
-# ---- rendering ------------------------------------------------------------------------------
-
 def test_render_resolv_conf():
     assert plan_resolv.render_resolv_conf(['192.0.2.53', '2001:db8::53'], ['a.example', 'example'],
                                           ['ndots:2', 'rotate']) == (
@@ -147,8 +143,6 @@ def test_as_text():
     assert plan_resolv.as_text(b'nameserver 1.1.1.1\n') == u'nameserver 1.1.1.1\n'
     assert plan_resolv.as_text(b'\xff\n') == u'\ufffd\n'
 
-
-# ---- one item -------------------------------------------------------------------------------
 
 def test_wanted_is_deterministic():
     one, _ = wanted(nameservers=['8.8.8.8', '2001:DB8::53'], search=['example.com'], options=['ndots:2'])
@@ -196,8 +190,6 @@ def test_absent_needs_no_content():
     want, _ = wanted(state='absent')
     assert want.texts == {}
 
-
-# ---- the planner on a temporary /etc/netns ---------------------------------------------------
 
 @pytest.fixture
 def etc(tmp_path, monkeypatch):
