@@ -519,7 +519,7 @@ cmd_status() {
   state=$(state_dir "${1:-}")
   [ -e "$state" ] || { echo "no lab in $state"; return 1; }
   if ! init=$(sandbox_init "$state"); then
-    echo "lab in $state is NOT running (failed or killed 'up'?); run: $self down $state"
+    echo "lab in $state is NOT running (its sandbox is gone: failed or killed 'up'?); run: $self down $state"
     return 1
   fi
   if [ -e "$state/up.done" ]; then

@@ -366,7 +366,7 @@ def test_rollback_restores_the_previous_content(etc, monkeypatch):
 def test_rollback_of_creation_removes_what_it_made(etc):
     plan = planned(dict(nameservers=['8.8.8.8']))
     plan.changes.append(engine.Change('fail', lambda: 1 / 0))
-    with pytest.raises(engine.PlanFailure, match='could NOT undo|undid'):
+    with pytest.raises(engine.PlanFailure, match='undid: create .*resolv.conf, create directory'):
         plan.apply()
     assert os.listdir(str(etc)) == []
 
