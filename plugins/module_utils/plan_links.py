@@ -308,7 +308,7 @@ def plan_link(host, items, plan):
         state = item['state']
         kind = item['kind']
         session = host.session(netns)
-        spec = _kind_spec(item) if kind else None
+        spec = _kind_spec(item) if kind and state != 'absent' else None
         link = session.link(name)
         key = '%s:%s' % (session.label, name)
         before = _shown(link)

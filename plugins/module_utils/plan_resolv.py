@@ -65,8 +65,6 @@ _LABEL_RE = re.compile(r'^[A-Za-z0-9_-]{1,63}$')
 _O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
-# ---- input: pure checks and normal forms ---------------------------------------------------
-
 def _printable_token(value, what):
     """A value that goes on a config line as one word: no whitespace, no control characters."""
     if not isinstance(value, string_types) or value == '':
@@ -81,12 +79,13 @@ def _printable_token(value, what):
 
 def nameserver(value):
     """A resolver address in its normal form; IPv6 link-local ones may carry a %zone."""
+    # ipaddress takes anything after '%' as the zone, newlines included: that
+    # must not reach a line of resolv.conf.
+    _printable_token(value, 'nameserver')
     address = validation.ip_address(value, 'nameserver')
     text = str(address)
     zone = getattr(address, 'scope_id', None)
     if zone is not None:
-        # ipaddress takes anything after '%', newlines included: that must not
-        # reach a line of resolv.conf.
         validation.interface_name(zone, 'nameserver %r: zone' % (value,))
     return text
 
@@ -193,8 +192,6 @@ class Wanted(object):
         return render_resolv_conf(servers, search, options)
 
 
-# ---- rendering ------------------------------------------------------------------------------
-
 def render_resolv_conf(nameservers, search=(), options=()):
     lines = [HEADER]
     lines.extend(u'nameserver %s\n' % server for server in nameservers)
@@ -217,8 +214,6 @@ def as_text(data):
         return None
     return data.decode('utf-8', 'replace')
 
-
-# ---- the file system, below /etc, without following symlinks -------------------------------
 
 class File(object):
     """A regular file as it is now: its bytes and what undo needs to put it back."""
@@ -449,8 +444,6 @@ def set_mode(components, filename, mode):
     finally:
         os.close(dir_fd)
 
-
-# ---- planning -------------------------------------------------------------------------------
 
 def plan(host, items, plan):
     # Every item is checked before the first file is even read.

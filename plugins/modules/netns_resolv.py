@@ -23,7 +23,7 @@ description:
     and compared with what is on disk byte for byte; a file that differs is replaced whole.
   - Each file is written atomically (a temporary file in the same directory, fsync, rename), so
     a process in the namespace sees the old file or the new one, never part of one.
-  - The namespace itself need not exist: the files can be written before C(ip netns add) or
+  - The namespace itself need not exist. The files can be written before C(ip netns add) or
     M(linuxnet.netns.netns) creates it, and are kept when it is removed.
 options:
   name:
@@ -87,11 +87,11 @@ extends_documentation_fragment:
   - linuxnet.netns.netns.aggregate
   - linuxnet.netns.netns.attributes
 requirements:
-  - root on the managed host (C(become: true))
+  - root on the managed host (C(become=true))
 notes:
   - Directories are created with mode C(0755), files written with mode C(0644) whatever the
     umask; an existing file of the right content but another mode gets C(0644).
-  - No symbolic link is followed below C(/etc): if C(/etc/netns), C(/etc/netns/NAME) or one of the
+  - No symbolic link is followed below C(/etc). If C(/etc/netns), C(/etc/netns/NAME) or one of the
     managed files is a symlink, the task fails and names it, and nothing is written.
   - C(ip netns exec) bind-mounts a file only over one that exists in C(/etc); a host without
     C(/etc/hosts) gets no namespace hosts file either.
