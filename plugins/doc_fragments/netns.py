@@ -24,7 +24,7 @@ options:
     type: str
 requirements:
   - pyroute2 >= 0.7.2 on the managed host (Debian/Ubuntu C(python3-pyroute2), or C(pip install pyroute2))
-  - root on the managed host (C(become: true))
+  - root on the managed host (use C(become))
 notes:
   - The module talks netlink through pyroute2; it does not run C(ip).
   - It enters each namespace once per task with C(setns) on its own thread, reads the state

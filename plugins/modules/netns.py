@@ -24,7 +24,7 @@ options:
   name:
     description:
       - Name of the namespace under C(/run/netns), or a list of names.
-      - An exact match: C(mario) is not C(mario2).
+      - Names match exactly, so C(mario) is not C(mario2).
       - Must not be empty, start with C(-), or contain C(/) or control characters.
     type: list
     elements: str
