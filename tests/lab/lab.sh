@@ -185,13 +185,20 @@ host_main() {
   # The cable to br0, made while /run/netns still shows the sandbox's "lab".
   ip link add eth0 type veth peer name "veth-$name" netns lab
   ip -n lab link set "veth-$name" master br0 up
-  # The host's own view. /etc: an overlay, so that what a playbook writes there lands in
-  # $state/hosts/$name/etc-upper (one per host, easy to inspect) and not on the machine.
-  # Its own netns registry, and a /sys that lists its own interfaces (ansible facts read
-  # /sys/class/net).
-  mkdir -p "$state/hosts/$name/etc-upper" "$state/hosts/$name/etc-work"
-  mount -t overlay overlay \
-    -o "lowerdir=/etc,upperdir=$state/hosts/$name/etc-upper,workdir=$state/hosts/$name/etc-work" /etc
+  # The host's own view. /etc and /root: overlays, so that what a playbook writes there
+  # (and ansible's ~/.ansible/tmp) lands in $state/hosts/$name/{etc,root}-upper, one per
+  # host and easy to inspect, and not on the machine. Its own netns registry, and a /sys
+  # that lists its own interfaces (ansible facts read /sys/class/net).
+  local dir
+  for dir in etc root; do
+    mkdir -p "$state/hosts/$name/$dir-upper" "$state/hosts/$name/$dir-work"
+    mount -t overlay overlay -o "lowerdir=/$dir,upperdir=$state/hosts/$name/$dir-upper,workdir=$state/hosts/$name/$dir-work" "/$dir"
+  done
+  # sshd runs every command through root's bash, which reads ~/.bashrc; the machine's
+  # runs `pyenv init` (seconds, and a 60 s hang whenever a killed rehash left its lock
+  # in the shared ~/.pyenv). Lab hosts get plain ones.
+  printf '# lab host: see tests/lab/lab.sh\n' >/root/.bashrc
+  printf '# lab host: see tests/lab/lab.sh\n[ -n "$BASH" ] && . ~/.bashrc\n' >/root/.profile
   mount -t tmpfs -o mode=0755 tmpfs /run/netns
   mount -t tmpfs -o mode=0755 tmpfs /etc/netns
   umount -l /sys
