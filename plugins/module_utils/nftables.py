@@ -48,11 +48,13 @@ def find(program='nft'):
     return None
 
 
+MISSING = 'nft not found on the managed host; install nftables (Debian/Ubuntu: apt-get install nftables)'
+
+
 def _nft():
     path = find()
     if path is None:
-        raise NftError('nft not found on the managed host; install nftables '
-                       '(Debian/Ubuntu: apt-get install nftables)')
+        raise NftError(MISSING)
     return path
 
 
@@ -64,9 +66,8 @@ def _execute(argv, script=None):
     out, err = proc.communicate(script.encode('utf-8') if script is not None else None)
     out, err = out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
     if proc.returncode != 0:
-        raise NftError('%s failed (exit %d): %s' % (' '.join(os.path.basename(a) if i == 0 else a
-                                                             for i, a in enumerate(argv)),
-                                                    proc.returncode, err.strip() or out.strip()))
+        command = ' '.join([os.path.basename(argv[0])] + list(argv[1:]))
+        raise NftError('%s failed (exit %d): %s' % (command, proc.returncode, err.strip() or out.strip()))
     return out
 
 

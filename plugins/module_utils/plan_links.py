@@ -98,7 +98,7 @@ def converge_attrs(host, plan, session, name, link, want):
         require_link(host, session, want['master'], 'master')
     old, new = {}, {}
     for key in ('mtu', 'mac', 'master', 'up'):
-        if want[key] is not None and link.get(key) != want[key]:
+        if want[key] is not None and link.get(key) != want[key] and (want[key] != '' or link.get(key)):
             old[key], new[key] = link.get(key), want[key]
     if not new:
         return

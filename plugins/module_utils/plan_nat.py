@@ -21,7 +21,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
 import re
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces, nftables, validation
@@ -361,6 +360,7 @@ class Namespace(object):
         self.table = None
         self.drops = []
         self.sysctl = {}
+        self.legacy = {}
         self.warned = set()
         if not session.exists:
             return
@@ -380,29 +380,37 @@ class Namespace(object):
         return self.sysctl[family]
 
     def legacy_drops(self, families):
-        """FORWARD policies of legacy iptables, which nft cannot list."""
-        found = []
-        if not self.session.exists:
-            return found
-        for family in families:
-            names = 'ip_tables_names' if family == 4 else 'ip6_tables_names'
-            tool = 'iptables-legacy' if family == 4 else 'ip6tables-legacy'
-            with namespaces.entered(self.session.fd):
-                tables = _read('/proc/thread-self/net/%s' % names)
-            # Asking iptables about a table that is not there would load it.
-            if tables is None or 'filter' not in tables.split():
-                continue
-            path = nftables.find(tool)
-            if path is None:
-                found.append((family, tool, None))
-                continue
-            try:
-                out = nftables.run_program(self.session.fd, [path, '-w', '-S', 'FORWARD'])
-            except nftables.NftError:
-                continue
-            if '-P FORWARD DROP' in out.splitlines():
-                found.append((family, tool, out))
-        return found
+        """(family, tool, found) where legacy iptables may drop forwarded traffic.
+
+        nft cannot list legacy tables; found is None when the tool to read
+        them is missing, so that the user is told to look.
+        """
+        return [entry for entry in (self._legacy_drop(family) for family in families) if entry]
+
+    def _legacy_drop(self, family):
+        if family not in self.legacy:
+            self.legacy[family] = None
+            if self.session.exists:
+                self.legacy[family] = _legacy_forward_drop(self.session, family)
+        return self.legacy[family]
+
+
+def _legacy_forward_drop(session, family):
+    names = 'ip_tables_names' if family == 4 else 'ip6_tables_names'
+    tool = 'iptables-legacy' if family == 4 else 'ip6tables-legacy'
+    with namespaces.entered(session.fd):
+        tables = _read('/proc/thread-self/net/%s' % names)
+    # Asking iptables about a table that is not loaded would load it.
+    if tables is None or 'filter' not in tables.split():
+        return None
+    path = nftables.find(tool)
+    if path is None:
+        return (family, tool, None)
+    try:
+        out = nftables.run_program(session.fd, [path, '-w', '-S', 'FORWARD'])
+    except nftables.NftError:
+        return None
+    return (family, tool, out) if '-P FORWARD DROP' in out.splitlines() else None
 
 
 def _read(path):
@@ -454,6 +462,8 @@ def plan(host, items, plan):
         seen.add((ref, spec['name']))
         specs.append((ref, spec, render(spec)))
 
+    if nftables.find() is None:
+        raise PlanFailure(nftables.MISSING)
     present = [chains for _, _, chains in specs if chains]
     listed = {}
     if present:

@@ -24,8 +24,8 @@ description:
     C(forward.NAME) and C(postrouting.NAME) (only those it needs), so several rule sets (one per
     bridge, say) coexist and each is replaced without touching the others. No other table is
     ever changed. The table is removed with its last rule set.
-  - Every change to the table is one C(nft -f -) transaction: the kernel applies all of it or
-    none of it.
+  - Every change to the table is one C(nft -f -) transaction, which the kernel applies whole or
+    not at all.
 options:
   name:
     description:
@@ -82,13 +82,14 @@ options:
   publish:
     description:
       - Ports published into the subnet, like C(docker run -p HOST_ADDRESS:HOST_PORT:PORT/PROTOCOL).
-      - Reachable from other hosts and from the host itself, as with docker's C(userland-proxy=false):
-        destination NAT in prerouting and in output; traffic from the host itself, and from the
+      - Reachable from other hosts and from the host itself, as with docker's C(userland-proxy=false),
+        by destination NAT in prerouting and in output. Traffic from the host itself, and from the
         subnet to its own published port (hairpin), is masqueraded so that the answers come back
-        through the translation.
+        through the translation. A server reaching its own published port needs hairpin mode on
+        its bridge port (C(bridge link set dev PORT hairpin on)), which this module does not set.
       - Without I(host_address), every local address of the host (of I(netns)) is published except
-        loopback: the kernel does not route C(127.0.0.1) out of a bridge, so from the host itself,
-        connect to one of its other addresses.
+        loopback, because the kernel does not route C(127.0.0.1) out of a bridge. From the host
+        itself, connect to one of its other addresses.
     type: list
     elements: dict
     suboptions:
