@@ -82,7 +82,7 @@ def desired_route(item):
     metric = item['metric'] if item['metric'] is not None else DEFAULT_METRIC[family]
     if not 0 <= metric < 2 ** 32:
         raise validation.ValidationError('metric %d is out of range' % metric)
-    if item['scope']:
+    if item['scope'] and family == 4:  # the kernel keeps no scope for IPv6 routes (always global)
         scope = SCOPES[item['scope']]
     elif family == 4 and gateway is None:
         scope = SCOPES['link']  # as "ip route add NET dev DEV" does
@@ -178,7 +178,7 @@ def plan(host, items, plan):
         session = sessions[session_id]
         for key, route in routes.items():
             current = kernel(session, route['family']).get(key)
-            plan.state('%s:%s' % (session.label, label(route)), shown(current), shown(route))
+            plan.state('%s:%s' % (session.label, label(route)), shown(current), shown(route if current is None or differs(current, route) else current))
             if current is None:
                 plan.add('add route %s in %s' % (label(route), session.label),
                          lambda s=session, r=route: _request(s, 'add', r),

@@ -2,7 +2,8 @@
 # Copyright (c) linuxnet.netns contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""engine without root: expand_items, Plan (apply with rollback, result) and run with a fake module."""
+"""engine without root: expand_items, Plan (apply with rollback, result), run with a fake module, and
+plan_links planning on the engine against a fake session."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,7 +11,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, engine, netlink
+from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, engine, netlink, plan_links
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils.netlink import NetlinkFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
@@ -277,8 +278,6 @@ def test_run_without_pyroute2(monkeypatch):
 
 
 # ---- a planner on the engine: plan_links with a fake session ------------------------------------------
-
-from ansible_collections.linuxnet.netns.plugins.module_utils import plan_links  # noqa: E402
 
 
 def link(name, index, kind=None, master=None, up=True, mtu=1500, mac='02:00:00:00:00:01', link_index=None,
