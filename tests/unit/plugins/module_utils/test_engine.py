@@ -15,6 +15,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, eng
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils.netlink import NetlinkFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
 
 OPTIONS = dict(name=dict(type='str'), mtu=dict(type='int'), state=dict(type='str', default='present'),
                netns=dict(type='str'))
@@ -286,48 +287,6 @@ def link(name, index, kind=None, master=None, up=True, mtu=1500, mac='02:00:00:0
                 link_netnsid=None, data=data or {})
 
 
-class FakeLinkSession(object):
-    exists = True
-    fd = None
-    label = "the module's own namespace"
-
-    def __init__(self, *links):
-        self._links = dict((l['name'], l) for l in links)
-        self.calls = []
-
-    def links(self):
-        return self._links
-
-    def link(self, name):
-        return self._links.get(name)
-
-    def link_name(self, index):
-        for one in self._links.values():
-            if one['index'] == index and index is not None:
-                return one['name']
-        return None
-
-    def index_of(self, name):
-        return 7
-
-    def call(self, what, method, *args, **kwargs):
-        self.calls.append((method,) + args + (kwargs,))
-
-
-class FakeLinkHost(object):
-    check_mode = False
-
-    def __init__(self, session):
-        self._session = session
-        self.warnings = []
-
-    def warn(self, message):
-        self.warnings.append(message)
-
-    def session(self, ref):
-        return self._session
-
-
 def link_item(**values):
     base = dict((key, None) for key in plan_links.LINK_OPTIONS)
     base.update(state='present', recreate=False, netns=None, _where='')
@@ -335,30 +294,34 @@ def link_item(**values):
     return base
 
 
+def link_session(*links):
+    return FakeSession(links, label="the module's own namespace")
+
+
 def plan_links_for(session, *items):
     plan = Plan()
-    plan_links.plan_link(FakeLinkHost(session), [link_item(**values) for values in items], plan)
+    plan_links.plan_link(FakeHost(session), [link_item(**values) for values in items], plan)
     return [change.summary for change in plan.changes], plan
 
 
 def test_plan_link_creates_then_converges_nothing():
-    session = FakeLinkSession(link('lo', 1))
+    session = link_session(link('lo', 1))
     summaries, plan = plan_links_for(session, dict(name='br0', kind='bridge', mtu=1400))
     assert summaries == ["create bridge br0 in the module's own namespace"]
     plan.apply()
     assert session.calls == [('link', 'add', dict(ifname='br0', kind='bridge', mtu=1400, state='up'))]
-    session = FakeLinkSession(link('br0', 2, kind='bridge', mtu=1400, mac='02:ab:cd:00:00:01'))
+    session = link_session(link('br0', 2, kind='bridge', mtu=1400, mac='02:ab:cd:00:00:01'))
     assert plan_links_for(session, dict(name='br0', kind='bridge', mtu=1400, mac='02:AB:CD:00:00:01'))[0] == []
 
 
 def test_plan_link_detach_is_needed_only_when_enslaved():
-    session = FakeLinkSession(link('br0', 2, kind='bridge'), link('eth1', 3, master='br0'), link('eth2', 4))
+    session = link_session(link('br0', 2, kind='bridge'), link('eth1', 3, master='br0'), link('eth2', 4))
     summaries, _ = plan_links_for(session, dict(name='eth1', master=''), dict(name='eth2', master=''))
     assert summaries == ["set master= on eth1 in the module's own namespace"]
 
 
 def test_plan_link_absent_with_kind_needs_no_creation_options():
-    session = FakeLinkSession(link('vx1', 2, kind='vxlan'), link('mv1', 3, kind='macvlan'))
+    session = link_session(link('vx1', 2, kind='vxlan'), link('mv1', 3, kind='macvlan'))
     summaries, _ = plan_links_for(session, dict(name='vx1', kind='vxlan', state='absent'),
                                   dict(name='mv1', kind='macvlan', state='absent'))
     assert summaries == ["delete vxlan vx1 in the module's own namespace",
@@ -367,7 +330,7 @@ def test_plan_link_absent_with_kind_needs_no_creation_options():
 
 def test_plan_link_vni_change_recreates():
     data = {'IFLA_VXLAN_ID': 42, 'IFLA_VXLAN_PORT': 4789, 'IFLA_VXLAN_GROUP': '198.18.0.2'}
-    session = FakeLinkSession(link('vx1', 2, kind='vxlan', data=data))
+    session = link_session(link('vx1', 2, kind='vxlan', data=data))
     same = dict(name='vx1', kind='vxlan', vni=42, remote='198.18.0.2')
     assert plan_links_for(session, same)[0] == []
     assert plan_links_for(session, dict(same, vni=43))[0] == ["delete vxlan vx1 in the module's own namespace",
@@ -375,7 +338,7 @@ def test_plan_link_vni_change_recreates():
 
 
 def test_plan_link_kind_mismatch_needs_recreate():
-    session = FakeLinkSession(link('br0', 2, kind='bridge'), link('eth0', 3))
+    session = link_session(link('br0', 2, kind='bridge'), link('eth0', 3))
     with pytest.raises(PlanFailure, match='br0 exists in .* but is a bridge, not a macvlan; set recreate=true'):
         plan_links_for(session, dict(name='br0', kind='macvlan', parent='eth0'))
     with pytest.raises(PlanFailure, match='eth0 in .* is a physical interface and cannot be deleted'):

@@ -13,6 +13,7 @@ import ipaddress
 import pytest
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import plan_addresses
+from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
@@ -99,45 +100,6 @@ def record(text, index=1, scope=0, flags=0):
                 prefixlen=address.network.prefixlen, scope=scope, flags=flags)
 
 
-class FakeSession(object):
-    exists = True
-    fd = None
-    label = 'netns t'
-
-    def __init__(self, addresses):
-        self._links = {'eth0': dict(name='eth0', index=1), 'eth1': dict(name='eth1', index=2)}
-        self._addresses = addresses
-        self.calls = []
-
-    def links(self):
-        return self._links
-
-    def link(self, name):
-        return self._links.get(name)
-
-    def addresses(self):
-        return self._addresses
-
-    def index_of(self, name):
-        return self._links[name]['index']
-
-    def call(self, what, method, *args, **kwargs):
-        self.calls.append((method,) + args + (kwargs,))
-
-
-class FakeHost(object):
-    def __init__(self, session, check_mode=False):
-        self.check_mode = check_mode
-        self.warnings = []
-        self._session = session
-
-    def warn(self, message):
-        self.warnings.append(message)
-
-    def session(self, ref):
-        return self._session
-
-
 def plan_for(session, *items, **kwargs):
     host = FakeHost(session, kwargs.get('check_mode', False))
     plan = Plan()
@@ -150,44 +112,44 @@ def summaries(plan):
 
 
 def test_adds_what_is_missing_and_nothing_when_there():
-    session = FakeSession([record('10.0.0.1/24'), record('fe80::1/64', scope=253)])
+    session = FakeSession(addresses=[record('10.0.0.1/24'), record('fe80::1/64', scope=253)])
     plan, _ = plan_for(session, dict(address=['10.0.0.1/24', '2001:db8::1/64'], dad='skip'))
     assert summaries(plan) == ['add 2001:db8::1/64 to eth0 in netns t']
     assert plan.before == {'netns t:eth0': ['10.0.0.1/24', 'fe80::1/64']}
     assert plan.after == {'netns t:eth0': ['10.0.0.1/24', '2001:db8::1/64', 'fe80::1/64']}
     plan.apply()
     assert session.calls == [('addr', 'add', dict(index=1, address='2001:db8::1', prefixlen=64, flags=0x02))]
-    session = FakeSession([record('10.0.0.1/24'), record('2001:db8::1/64')])
+    session = FakeSession(addresses=[record('10.0.0.1/24'), record('2001:db8::1/64')])
     assert plan_for(session, dict(address=['10.0.0.1/24', '2001:0db8::1/64']))[0].changes == []
 
 
 def test_absent_and_exclusive_remove_global_addresses_only():
     addresses = [record('10.0.0.1/24'), record('10.0.0.2/24'), record('10.0.0.3/24', index=2),
                  record('fe80::1/64', scope=253), record('127.0.0.5/8', scope=254)]
-    plan, _ = plan_for(FakeSession(addresses), dict(address=['10.0.0.2/24'], state='absent'))
+    plan, _ = plan_for(FakeSession(addresses=addresses), dict(address=['10.0.0.2/24'], state='absent'))
     assert summaries(plan) == ['remove 10.0.0.2/24 from eth0 in netns t']
-    plan, _ = plan_for(FakeSession(addresses), dict(address=['10.0.0.9/24'], exclusive=True))
+    plan, _ = plan_for(FakeSession(addresses=addresses), dict(address=['10.0.0.9/24'], exclusive=True))
     assert summaries(plan) == ['remove 10.0.0.1/24 from eth0 in netns t', 'remove 10.0.0.2/24 from eth0 in netns t',
                                'add 10.0.0.9/24 to eth0 in netns t']
 
 
 def test_absent_of_an_address_that_is_not_there():
-    plan, _ = plan_for(FakeSession([record('10.0.0.1/24')]), dict(address=['10.0.0.1/16'], state='absent'))
+    plan, _ = plan_for(FakeSession(addresses=[record('10.0.0.1/24')]), dict(address=['10.0.0.1/16'], state='absent'))
     assert plan.changes == []
 
 
 def test_missing_interface_fails_or_warns_in_check_mode():
     with pytest.raises(PlanFailure, match='interface eth9 does not exist in netns t'):
-        plan_for(FakeSession([]), dict(interface='eth9', address=['10.0.0.1/24']))
-    plan, host = plan_for(FakeSession([]), dict(interface='eth9', address=['10.0.0.1/24']), check_mode=True)
+        plan_for(FakeSession(addresses=[]), dict(interface='eth9', address=['10.0.0.1/24']))
+    plan, host = plan_for(FakeSession(addresses=[]), dict(interface='eth9', address=['10.0.0.1/24']), check_mode=True)
     assert summaries(plan) == ['add 10.0.0.1/24 to eth9 in netns t']
     assert 'assuming an earlier task creates it' in host.warnings[0]
 
 
 def test_dad_wait_is_registered_for_new_ipv6_only():
-    plan, _ = plan_for(FakeSession([]), dict(address=['10.0.0.1/24']))
+    plan, _ = plan_for(FakeSession(addresses=[]), dict(address=['10.0.0.1/24']))
     assert plan._finishers == []
-    plan, _ = plan_for(FakeSession([]), dict(address=['2001:db8::1/64']))
+    plan, _ = plan_for(FakeSession(addresses=[]), dict(address=['2001:db8::1/64']))
     assert len(plan._finishers) == 1
-    plan, _ = plan_for(FakeSession([]), dict(address=['2001:db8::1/64'], dad='ignore'))
+    plan, _ = plan_for(FakeSession(addresses=[]), dict(address=['2001:db8::1/64'], dad='ignore'))
     assert plan._finishers == []

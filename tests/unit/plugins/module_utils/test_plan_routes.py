@@ -15,6 +15,7 @@ import pytest
 from ansible_collections.linuxnet.netns.plugins.module_utils import plan_routes
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
 
 MAIN = 254
 KERNEL, BOOT = 2, 3
@@ -160,54 +161,9 @@ def connected_v6():
             record('fe80::', 64, proto=KERNEL, priority=256, family=6)]
 
 
-class FakeSession(object):
-    """The part of netlink.Session the planners use: state to read, and calls recorded."""
-
-    exists = True
-    fd = None
-
-    def __init__(self, v4=None, v6=None, label='netns t'):
-        self.label = label
-        self._links = {'eth0': dict(name='eth0', index=1), 'eth1': dict(name='eth1', index=2)}
-        self._routes = {4: connected_v4() if v4 is None else v4, 6: connected_v6() if v6 is None else v6}
-        self.calls = []
-
-    def links(self):
-        return self._links
-
-    def link(self, name):
-        return self._links.get(name)
-
-    def link_name(self, index):
-        for link in self._links.values():
-            if link['index'] == index:
-                return link['name']
-        return None
-
-    def addresses(self):
-        return []
-
-    def routes(self, family):
-        return self._routes[family]
-
-    def index_of(self, name):
-        return self._links[name]['index']
-
-    def call(self, what, method, *args, **kwargs):
-        self.calls.append((method,) + args + (kwargs,))
-
-
-class FakeHost(object):
-    def __init__(self, session, check_mode=False):
-        self.check_mode = check_mode
-        self.warnings = []
-        self._session = session
-
-    def warn(self, message):
-        self.warnings.append(message)
-
-    def session(self, ref):
-        return self._session
+def routes_session(v4=None, v6=None, label='netns t'):
+    return FakeSession(routes={4: connected_v4() if v4 is None else v4, 6: connected_v6() if v6 is None else v6},
+                       label=label)
 
 
 def plan_for(session, *items, **kwargs):
@@ -222,7 +178,7 @@ def summaries(plan):
 
 
 def test_plans_an_add_and_applies_it():
-    session = FakeSession()
+    session = routes_session()
     plan, _ = plan_for(session, dict(dest='default', gateway='10.0.0.1'))
     assert summaries(plan) == ['add route default via 10.0.0.1 in netns t']
     assert plan.before == {'netns t:default via 10.0.0.1': None}
@@ -234,20 +190,20 @@ def test_plans_an_add_and_applies_it():
 
 
 def test_plans_nothing_when_the_route_is_there():
-    session = FakeSession(v4=connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1')])
+    session = routes_session(v4=connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1')])
     plan, _ = plan_for(session, dict(dest='default', gateway='10.0.0.1'))
     assert plan.changes == []
     assert plan.before == plan.after
 
 
 def test_plans_nothing_for_ipv6_in_another_form():
-    session = FakeSession(v6=connected_v6() + [record('::', 0, gateway='2001:db8::1', priority=1024, family=6)])
+    session = routes_session(v6=connected_v6() + [record('::', 0, gateway='2001:db8::1', priority=1024, family=6)])
     plan, _ = plan_for(session, dict(dest='default', gateway='2001:0db8:0::1'))
     assert plan.changes == []
 
 
 def test_plans_a_replace_for_another_gateway():
-    session = FakeSession(v4=connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1')])
+    session = routes_session(v4=connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1')])
     plan, _ = plan_for(session, dict(dest='default', gateway='10.0.0.254'))
     assert summaries(plan) == ['change route default via 10.0.0.254 in netns t (was default via 10.0.0.1 dev eth0)']
     plan.apply()
@@ -256,13 +212,13 @@ def test_plans_a_replace_for_another_gateway():
 
 
 def test_another_metric_is_another_route():
-    session = FakeSession(v4=connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1')])
+    session = routes_session(v4=connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1')])
     plan, _ = plan_for(session, dict(dest='default', gateway='10.0.0.1', metric=100))
     assert summaries(plan) == ['add route default via 10.0.0.1 metric 100 in netns t']
 
 
 def test_interface_given_must_match_interface_left_out_need_not():
-    session = FakeSession(v4=connected_v4() + [record('10.2.0.0', 24, gateway='10.0.0.1', oif=1)])
+    session = routes_session(v4=connected_v4() + [record('10.2.0.0', 24, gateway='10.0.0.1', oif=1)])
     assert plan_for(session, dict(dest='10.2.0.0/24', gateway='10.0.0.1'))[0].changes == []
     assert plan_for(session, dict(dest='10.2.0.0/24', gateway='10.0.0.1', interface='eth0'))[0].changes == []
     current = plan_routes.current_routes(session, 4)[(4, MAIN, ipaddress.ip_network(u'10.2.0.0/24'), 0)]
@@ -273,14 +229,14 @@ def test_interface_given_must_match_interface_left_out_need_not():
 
 def test_a_dev_route_compares_its_source_and_scope():
     existing = record('10.3.0.0', 24, scope=LINK, prefsrc='10.0.0.2')
-    session = FakeSession(v4=connected_v4() + [existing])
+    session = routes_session(v4=connected_v4() + [existing])
     assert plan_for(session, dict(dest='10.3.0.0/24', interface='eth0', source='10.0.0.2'))[0].changes == []
     plan, _ = plan_for(session, dict(dest='10.3.0.0/24', interface='eth0'))
     assert summaries(plan) == ['change route 10.3.0.0/24 dev eth0 in netns t (was 10.3.0.0/24 dev eth0)']
 
 
 def test_absent_removes_the_matching_route_only():
-    session = FakeSession(v4=connected_v4() + [record('10.2.0.0', 24, gateway='10.0.0.1')])
+    session = routes_session(v4=connected_v4() + [record('10.2.0.0', 24, gateway='10.0.0.1')])
     plan, _ = plan_for(session, dict(dest='10.2.0.0/24', gateway='10.0.0.9', state='absent'))
     assert plan.changes == []
     plan, _ = plan_for(session, dict(dest='10.2.0.0/24', state='absent'))
@@ -293,7 +249,7 @@ def test_absent_removes_the_matching_route_only():
 
 
 def test_absent_of_a_missing_route_plans_nothing():
-    plan, _ = plan_for(FakeSession(), dict(dest='10.9.0.0/24', state='absent'))
+    plan, _ = plan_for(routes_session(), dict(dest='10.9.0.0/24', state='absent'))
     assert plan.changes == []
     assert plan.before == {'netns t:10.9.0.0/24': None}
 
@@ -305,7 +261,7 @@ def test_exclusive_keeps_kernel_routes_other_tables_and_other_families():
         record('10.4.0.0', 24, gateway='10.0.0.1', table=100),
     ]
     v6 = connected_v6() + [record('::', 0, gateway='2001:db8::1', priority=1024, family=6)]
-    session = FakeSession(v4=v4, v6=v6)
+    session = routes_session(v4=v4, v6=v6)
     plan, _ = plan_for(session, dict(dest='10.3.0.0/24', gateway='10.0.0.1', exclusive=True))
     assert summaries(plan) == [
         'add route 10.3.0.0/24 via 10.0.0.1 in netns t',
@@ -316,7 +272,7 @@ def test_exclusive_keeps_kernel_routes_other_tables_and_other_families():
 
 def test_exclusive_items_form_one_set():
     v4 = connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1'), record('10.2.0.0', 24, gateway='10.0.0.1')]
-    session = FakeSession(v4=v4)
+    session = routes_session(v4=v4)
     plan, _ = plan_for(session, dict(dest='default', gateway='10.0.0.1', exclusive=True),
                        dict(dest='10.2.0.0/24', gateway='10.0.0.1', exclusive=True))
     assert plan.changes == []
@@ -324,12 +280,12 @@ def test_exclusive_items_form_one_set():
 
 def test_the_same_route_twice_with_different_targets():
     with pytest.raises(ValidationError, match='route 10.2.0.0/24 via 10.0.0.9 is given twice with different targets'):
-        plan_for(FakeSession(), dict(dest='10.2.0.0/24', gateway='10.0.0.1'),
+        plan_for(routes_session(), dict(dest='10.2.0.0/24', gateway='10.0.0.1'),
                  dict(dest='10.2.0.0/24', gateway='10.0.0.9'))
 
 
 def test_unreachable_gateway_is_refused_before_anything():
-    session = FakeSession()
+    session = routes_session()
     with pytest.raises(PlanFailure, match='gateway 192.0.2.1 is not reachable in netns t: no connected route'):
         plan_for(session, dict(dest='10.1.0.0/24', gateway='10.0.0.1'), dict(dest='10.5.0.0/24', gateway='192.0.2.1'))
     assert session.calls == []
@@ -337,36 +293,36 @@ def test_unreachable_gateway_is_refused_before_anything():
 
 def test_unreachable_gateway_on_another_interface():
     with pytest.raises(PlanFailure, match='no connected route on eth1 covers it'):
-        plan_for(FakeSession(), dict(dest='10.5.0.0/24', gateway='10.0.0.1', interface='eth1'))
+        plan_for(routes_session(), dict(dest='10.5.0.0/24', gateway='10.0.0.1', interface='eth1'))
 
 
 def test_unreachable_gateway_in_check_mode_is_a_warning():
-    plan, host = plan_for(FakeSession(), dict(dest='10.5.0.0/24', gateway='192.0.2.1'), check_mode=True)
+    plan, host = plan_for(routes_session(), dict(dest='10.5.0.0/24', gateway='192.0.2.1'), check_mode=True)
     assert len(plan.changes) == 1
     assert host.warnings and 'assuming an earlier task adds one' in host.warnings[0]
 
 
 def test_onlink_and_link_local_gateways_need_no_connected_route():
-    plan, _ = plan_for(FakeSession(), dict(dest='10.5.0.0/24', gateway='192.0.2.1', interface='eth0', onlink=True))
+    plan, _ = plan_for(routes_session(), dict(dest='10.5.0.0/24', gateway='192.0.2.1', interface='eth0', onlink=True))
     assert summaries(plan) == ['add route 10.5.0.0/24 via 192.0.2.1 dev eth0 in netns t']
     plan.apply()
-    plan, _ = plan_for(FakeSession(), dict(dest='default', gateway='fe80::1', interface='eth0'))
+    plan, _ = plan_for(routes_session(), dict(dest='default', gateway='fe80::1', interface='eth0'))
     assert summaries(plan) == ['add route default via fe80::1 dev eth0 in netns t']
 
 
 def test_onlink_flag_is_compared():
-    session = FakeSession(v4=connected_v4() + [record('10.5.0.0', 24, gateway='192.0.2.1', flags=4)])
+    session = routes_session(v4=connected_v4() + [record('10.5.0.0', 24, gateway='192.0.2.1', flags=4)])
     assert plan_for(session, dict(dest='10.5.0.0/24', gateway='192.0.2.1', interface='eth0', onlink=True))[0].changes == []
 
 
 def test_multipath_and_non_unicast_routes_are_not_managed():
-    session = FakeSession(v4=connected_v4() + [record('10.7.0.0', 24, kind=6)])  # 6: prohibit
+    session = routes_session(v4=connected_v4() + [record('10.7.0.0', 24, kind=6)])  # 6: prohibit
     plan, _ = plan_for(session, dict(dest='10.3.0.0/24', gateway='10.0.0.1', exclusive=True))
     assert summaries(plan) == ['add route 10.3.0.0/24 via 10.0.0.1 in netns t']
 
 
 def test_a_failed_change_is_undone():
-    session = FakeSession(v4=connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1')])
+    session = routes_session(v4=connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1')])
     plan, _ = plan_for(session, dict(dest='default', gateway='10.0.0.254'), dict(dest='10.2.0.0/24', gateway='10.0.0.1'))
     calls = session.calls
 

@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Stand-ins for netlink.Session and engine.Host, so planners are tested without root."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DEFAULT_LINKS = (dict(name='eth0', index=1), dict(name='eth1', index=2))
+
+
+class FakeSession(object):
+    """The part of netlink.Session the planners use: state to read, and calls recorded."""
+
+    exists = True
+    fd = None
+
+    def __init__(self, links=DEFAULT_LINKS, addresses=(), routes=None, label='netns t'):
+        self.label = label
+        self._links = dict((link['name'], dict(link)) for link in links)
+        self._addresses = list(addresses)
+        self._routes = routes or {4: [], 6: []}
+        self.calls = []
+
+    def links(self):
+        return self._links
+
+    def link(self, name):
+        return self._links.get(name)
+
+    def link_name(self, index):
+        for link in self._links.values():
+            if link['index'] == index and index is not None:
+                return link['name']
+        return None
+
+    def addresses(self):
+        return self._addresses
+
+    def routes(self, family):
+        return self._routes[family]
+
+    def index_of(self, name):
+        return self._links[name]['index']
+
+    def call(self, what, method, *args, **kwargs):
+        self.calls.append((method,) + args + (kwargs,))
+
+
+class FakeHost(object):
+    """One session for every namespace; warnings collected."""
+
+    def __init__(self, session, check_mode=False):
+        self.check_mode = check_mode
+        self.warnings = []
+        self._session = session
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+    def session(self, ref):
+        return self._session
