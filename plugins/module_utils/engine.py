@@ -207,9 +207,5 @@ def run(module, planner, item_options, required=()):
     module.exit_json(**plan.result(module._diff))
 
 
-def item_label(item, text):
-    return '%s%s' % (item.get('_where', ''), text)
-
-
 def netns_of(item, key='netns'):
     return validation.namespace_ref(item.get(key))

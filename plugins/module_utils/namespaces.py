@@ -174,15 +174,20 @@ def _clear_stale(path):
     return True
 
 
-def _bind_new_namespace(path):
-    """Unshare a fresh network namespace on a throwaway thread and pin it at path."""
+def in_new_namespace(work):
+    """Return work() run on a throwaway thread inside a fresh, empty network namespace.
+
+    unshare(2) moves only the calling thread, so the namespace goes away
+    with the thread unless work pins it; the caller's thread never moves.
+    Whatever work raises is raised here.
+    """
     outcome = {}
 
     def worker():
         try:
             _check(_libc.unshare(CLONE_NEWNET), 'unshare')
-            _mount('/proc/thread-self/ns/net', path, MS_BIND)
-        except OSError as exc:
+            outcome['result'] = work()
+        except Exception as exc:  # handed over to the caller's thread
             outcome['error'] = exc
 
     thread = threading.Thread(target=worker)
@@ -190,6 +195,11 @@ def _bind_new_namespace(path):
     thread.join()
     if 'error' in outcome:
         raise outcome['error']
+    return outcome['result']
+
+
+def _bind_new_namespace(path):
+    in_new_namespace(lambda: _mount('/proc/thread-self/ns/net', path, MS_BIND))
 
 
 def _pin(path, bind):

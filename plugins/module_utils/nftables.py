@@ -17,24 +17,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ctypes
-import ctypes.util
 import json
 import os
 import re
 import subprocess
-import threading
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces
 
 SEARCH_PATH = ('/usr/sbin', '/sbin', '/usr/local/sbin', '/usr/bin', '/bin')
-CLONE_NEWNET = 0x40000000
 
 _TABLE_RE = re.compile(r'^table (\S+) (\S+) \{$')
 _BLOCK_RE = re.compile(r'^\t(chain|set|map|flowtable|ct \S+|counter|quota|limit|secmark|synproxy) (.+) \{$')
-
-_libc = ctypes.CDLL(ctypes.util.find_library('c') or None, use_errno=True)
-
 
 class NftError(Exception):
     """nft is missing, or refused a command; the message carries nft's own words."""
@@ -111,28 +104,17 @@ def listed_in_scratch(script):
     also proves the script is accepted, before anything real changes.
     """
     argv = [_nft()]
-    outcome = {}
 
-    def worker():
-        try:
-            # unshare on this thread only: the namespace dies with the thread.
-            if _libc.unshare(CLONE_NEWNET) != 0:
-                code = ctypes.get_errno()
-                raise OSError(code, 'unshare(CLONE_NEWNET): %s' % os.strerror(code))
-            _execute(argv + ['-f', '-'], script)
-            outcome['listing'] = _execute(argv + ['list', 'ruleset'])
-        except Exception as exc:  # handed to the caller's thread
-            outcome['error'] = exc
+    def load_and_list():
+        _execute(argv + ['-f', '-'], script)
+        return _execute(argv + ['list', 'ruleset'])
 
-    thread = threading.Thread(target=worker)
-    thread.start()
-    thread.join()
-    if 'error' in outcome:
-        error = outcome['error']
-        if isinstance(error, NftError):
-            raise error
-        raise NftError('cannot check the rules in a scratch namespace: %s' % error)
-    return outcome['listing']
+    try:
+        return namespaces.in_new_namespace(load_and_list)
+    except NftError:
+        raise
+    except Exception as exc:
+        raise NftError('cannot check the rules in a scratch namespace: %s' % exc)
 
 
 # -- text ---------------------------------------------------------------

@@ -118,10 +118,11 @@ EXAMPLES = r'''
     name: veth0s1
     from_netns: nstest
 
-- name: Move a NIC into a namespace
+- name: Move a NIC from the host (the namespace of PID 1) into a namespace
   linuxnet.netns.netns_link:
     name: eth1
     netns: router
+    from_netns: /proc/1/ns/net
 
 - name: Delete a bridge
   linuxnet.netns.netns_link:
