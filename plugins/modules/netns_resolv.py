@@ -112,14 +112,14 @@ EXAMPLES = r'''
 - name: Several servers, a search list and options
   linuxnet.netns.netns_resolv:
     name: nstest
-    nameservers: [192.0.2.53, 2001:db8::53]
+    nameservers: [198.51.100.53, 2001:db8::53]
     search: [corp.example.com, example.com]
     options: [ndots:2, rotate, timeout:1]
 
 - name: A hosts file of its own too
   linuxnet.netns.netns_resolv:
     name: nstest
-    nameservers: [192.0.2.53]
+    nameservers: [198.51.100.53]
     hosts:
       - {address: 127.0.0.1, names: [localhost]}
       - {address: "::1", names: [localhost, ip6-localhost, ip6-loopback]}
@@ -127,7 +127,7 @@ EXAMPLES = r'''
 
 - name: Same servers for several namespaces in one task
   linuxnet.netns.netns_resolv:
-    nameservers: [192.0.2.53]
+    nameservers: [198.51.100.53]
     aggregate:
       - name: blue
       - name: red
@@ -169,7 +169,7 @@ diff:
       description: Path to file content as it is after the task (in check mode, as it would be).
       type: dict
       sample:
-        /etc/netns/nstest/resolv.conf: "# Managed by linuxnet.netns.netns_resolv\nnameserver 192.0.2.53\n"
+        /etc/netns/nstest/resolv.conf: "# Managed by linuxnet.netns.netns_resolv\nnameserver 198.51.100.53\n"
 '''
 
 from ansible.module_utils.basic import AnsibleModule

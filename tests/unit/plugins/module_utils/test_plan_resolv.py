@@ -119,10 +119,10 @@ def test_host_entry_refused(entry, message):
 
 
 def test_render_resolv_conf():
-    assert plan_resolv.render_resolv_conf(['192.0.2.53', '2001:db8::53'], ['a.example', 'example'],
+    assert plan_resolv.render_resolv_conf(['198.51.100.53', '2001:db8::53'], ['a.example', 'example'],
                                           ['ndots:2', 'rotate']) == (
         HEADER
-        + 'nameserver 192.0.2.53\n'
+        + 'nameserver 198.51.100.53\n'
         + 'nameserver 2001:db8::53\n'
         + 'search a.example example\n'
         + 'options ndots:2 rotate\n')

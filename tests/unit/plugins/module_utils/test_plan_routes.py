@@ -286,8 +286,8 @@ def test_the_same_route_twice_with_different_targets():
 
 def test_unreachable_gateway_is_refused_before_anything():
     session = routes_session()
-    with pytest.raises(PlanFailure, match='gateway 192.0.2.1 is not reachable in netns t: no connected route'):
-        plan_for(session, dict(dest='10.1.0.0/24', gateway='10.0.0.1'), dict(dest='10.5.0.0/24', gateway='192.0.2.1'))
+    with pytest.raises(PlanFailure, match='gateway 198.51.100.1 is not reachable in netns t: no connected route'):
+        plan_for(session, dict(dest='10.1.0.0/24', gateway='10.0.0.1'), dict(dest='10.5.0.0/24', gateway='198.51.100.1'))
     assert session.calls == []
 
 
@@ -297,22 +297,22 @@ def test_unreachable_gateway_on_another_interface():
 
 
 def test_unreachable_gateway_in_check_mode_is_a_warning():
-    plan, host = plan_for(routes_session(), dict(dest='10.5.0.0/24', gateway='192.0.2.1'), check_mode=True)
+    plan, host = plan_for(routes_session(), dict(dest='10.5.0.0/24', gateway='198.51.100.1'), check_mode=True)
     assert len(plan.changes) == 1
     assert host.warnings and 'assuming an earlier task adds one' in host.warnings[0]
 
 
 def test_onlink_and_link_local_gateways_need_no_connected_route():
-    plan, _ = plan_for(routes_session(), dict(dest='10.5.0.0/24', gateway='192.0.2.1', interface='eth0', onlink=True))
-    assert summaries(plan) == ['add route 10.5.0.0/24 via 192.0.2.1 dev eth0 in netns t']
+    plan, _ = plan_for(routes_session(), dict(dest='10.5.0.0/24', gateway='198.51.100.1', interface='eth0', onlink=True))
+    assert summaries(plan) == ['add route 10.5.0.0/24 via 198.51.100.1 dev eth0 in netns t']
     plan.apply()
     plan, _ = plan_for(routes_session(), dict(dest='default', gateway='fe80::1', interface='eth0'))
     assert summaries(plan) == ['add route default via fe80::1 dev eth0 in netns t']
 
 
 def test_onlink_flag_is_compared():
-    session = routes_session(v4=connected_v4() + [record('10.5.0.0', 24, gateway='192.0.2.1', flags=4)])
-    assert plan_for(session, dict(dest='10.5.0.0/24', gateway='192.0.2.1', interface='eth0', onlink=True))[0].changes == []
+    session = routes_session(v4=connected_v4() + [record('10.5.0.0', 24, gateway='198.51.100.1', flags=4)])
+    assert plan_for(session, dict(dest='10.5.0.0/24', gateway='198.51.100.1', interface='eth0', onlink=True))[0].changes == []
 
 
 def test_multipath_and_non_unicast_routes_are_not_managed():
