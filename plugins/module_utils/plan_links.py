@@ -55,9 +55,11 @@ LINK_OPTIONS = dict(
     group=dict(type='str'),
     dstport=dict(type='int'),
     device=dict(type='str'),
+    remotes=dict(type='list', elements='str'),
     macvlan_mode=dict(type='str', choices=MACVLAN_MODES),
 )
 LINK_REQUIRED = ('name',)
+FLOOD_MAC = '00:00:00:00:00:00'  # the vxlan FDB entry for broadcast and unknown destinations
 
 
 # -- shared: the attributes every link kind has -------------------------------
@@ -309,9 +311,13 @@ def plan_link(host, items, plan):
         kind = item['kind']
         session = host.session(netns)
         spec = _kind_spec(item) if kind and state != 'absent' else None
+        if item['remotes'] is not None and not (spec and kind == 'vxlan'):
+            raise validation.ValidationError('%sremotes needs kind=vxlan and state present, up or down'
+                                             % item['_where'])
         link = session.link(name)
         key = '%s:%s' % (session.label, name)
         before = _shown(link)
+        flood_before = flood_list(session, link) if item['remotes'] is not None else None
         if state == 'absent':
             if link is not None:
                 if link['kind'] is None:
@@ -348,7 +354,13 @@ def plan_link(host, items, plan):
             _plan_create(host, plan, session, name, kind, spec, want)
         else:
             converge_attrs(host, plan, session, name, link, want)
-        plan.state(key, before, _shown(session.link(name)))
+        after = _shown(session.link(name))
+        if flood_before is not None:
+            # a link made or remade by this plan starts with an empty flood list
+            _plan_flood_list(plan, session, name, flood_before if link is not None else [], spec['remotes'])
+            before = dict(before, remotes=flood_before) if before is not None else None
+            after = dict(after, remotes=spec['remotes'])
+        plan.state(key, before, after)
 
 
 def _kind_spec(item):
@@ -383,6 +395,8 @@ def _vxlan_spec(item):
         raise validation.ValidationError('vni %d is out of range (0..16777215)' % item['vni'])
     if item['remote'] and item['group']:
         raise validation.ValidationError('%sremote and group are mutually exclusive' % where)
+    if item['remotes'] is not None and (item['remote'] or item['group']):
+        raise validation.ValidationError('%sremotes replaces remote and group; give only one of them' % where)
     port = item['dstport'] if item['dstport'] is not None else VXLAN_DEFAULT_PORT
     if not 1 <= port <= 65535:
         raise validation.ValidationError('dstport %d is out of range (1..65535)' % port)
@@ -401,7 +415,56 @@ def _vxlan_spec(item):
             create['vxlan_%s%s' % (attr.lower(), suffix)] = str(address)
     if item['device']:
         validation.interface_name(item['device'], 'device')
-    return dict(parent=None, device=item['device'], data=data, create=create)
+    return dict(parent=None, device=item['device'], data=data, create=create,
+                remotes=_flood_addresses(item['remotes'], data))
+
+
+def _flood_addresses(remotes, data):
+    """The remotes as sorted unique unicast addresses of the local address's family, or None."""
+    if remotes is None:
+        return None
+    local_version = 6 if 'IFLA_VXLAN_LOCAL6' in data else 4 if 'IFLA_VXLAN_LOCAL' in data else None
+    addresses = set()
+    for value in remotes:
+        address = validation.ip_address(value, 'remotes')
+        if address.is_multicast or address.is_unspecified:
+            raise validation.ValidationError('remotes: %s is not a unicast address' % address)
+        if local_version is not None and address.version != local_version:
+            raise validation.ValidationError('remotes: %s is not IPv%d like local' % (address, local_version))
+        addresses.add(address)
+    if len(set(address.version for address in addresses)) > 1:
+        raise validation.ValidationError('remotes mixes IPv4 and IPv6 addresses')
+    return [str(address) for address in sorted(addresses)]
+
+
+def flood_list(session, link):
+    """The remotes a vxlan link floods to now: the destinations of its all-zeros FDB entries."""
+    if link is None or link['index'] is None or link['kind'] != 'vxlan' or not session.exists:
+        return []
+    entries = session.call('read the forwarding database of %s' % link['name'], 'fdb', 'dump',
+                           ifindex=link['index'])
+    found = set()
+    for entry in entries or ():
+        destination = entry.get_attr('NDA_DST')
+        if entry['ifindex'] == link['index'] and destination and \
+                (entry.get_attr('NDA_LLADDR') or '').lower() == FLOOD_MAC:
+            found.add(ipaddress.ip_address(u'%s' % destination))
+    return [str(address) for address in sorted(found)]
+
+
+def _plan_flood_list(plan, session, name, current, wanted):
+    """bridge fdb append/del 00:00:00:00:00:00 dev NAME dst ADDRESS for what differs."""
+    def request(command, address):
+        return lambda: session.call('%s flood entry %s on %s' % (command, address, name), 'fdb', command,
+                                    ifindex=session.index_of(name), lladdr=FLOOD_MAC, dst=address)
+    for address in wanted:
+        if address not in current:
+            plan.add('add remote %s to the flood list of %s in %s' % (address, name, session.label),
+                     request('append', address), request('del', address))
+    for address in current:
+        if address not in wanted:
+            plan.add('remove remote %s from the flood list of %s in %s' % (address, name, session.label),
+                     request('del', address), request('append', address))
 
 
 def _spec_differs(session, link, spec):

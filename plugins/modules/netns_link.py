@@ -77,6 +77,17 @@ options:
   group:
     description: Multicast group of a C(vxlan) link.
     type: str
+  remotes:
+    description:
+      - Unicast addresses of the other ends of a C(vxlan) link that has several, for overlays
+        without multicast. Broadcast and unknown-destination frames are sent to each of them
+        (head-end replication), as C(bridge fdb append 00:00:00:00:00:00 dev NAME dst ADDRESS)
+        does for each address.
+      - The list is exact and is converged in place, without recreating the link; C([]) removes
+        every such entry. Left out, the link's forwarding database is not looked at.
+      - Mutually exclusive with I(remote) and I(group).
+    type: list
+    elements: str
   dstport:
     description: UDP port of a C(vxlan) link. Defaults to the IANA port 4789 (the kernel's own default is 8472).
     type: int
@@ -112,6 +123,15 @@ EXAMPLES = r'''
     remote: 198.18.0.12
     device: eth0
     master: br0
+
+- name: A routed vxlan overlay to several hosts, without multicast
+  linuxnet.netns.netns_link:
+    name: vxlan-dbr0
+    kind: vxlan
+    vni: 42
+    local: 198.18.0.11
+    device: eth0
+    remotes: [198.18.0.12, 198.18.0.13]
 
 - name: Move veth0s1 back from namespace nstest to the host (seed 001)
   linuxnet.netns.netns_link:
