@@ -23,18 +23,28 @@ def item_options(own_options, shared=True):
     return options
 
 
-def module_kwargs(options):
-    """AnsibleModule keyword arguments: the item options, plus I(aggregate) of the same.
+def entry_options(options):
+    """The options of one I(aggregate) entry: the item options without defaults.
 
-    Aggregate entries carry no defaults: an entry's unset option inherits the
-    top-level value, which is where the defaults live.
+    An entry's unset option inherits the top-level value, which is where the
+    defaults live.
     """
-    spec = copy.deepcopy(options)
     entry = {}
     for key, option in options.items():
         option = dict(option)
         option.pop('default', None)
         option.pop('required', None)
         entry[key] = option
-    spec['aggregate'] = dict(type='list', elements='dict', options=entry)
+    return entry
+
+
+def module_kwargs(options):
+    """AnsibleModule keyword arguments: the item options, plus I(aggregate).
+
+    Aggregate is a plain list of dicts to AnsibleModule; engine.expand_items
+    checks every entry against entry_options. Declared as suboptions, every
+    option would have to be documented twice (ansible-test validate-modules).
+    """
+    spec = copy.deepcopy(options)
+    spec['aggregate'] = dict(type='list', elements='dict')
     return dict(argument_spec=spec, supports_check_mode=True)

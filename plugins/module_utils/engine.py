@@ -20,8 +20,10 @@ __metaclass__ = type
 import os
 
 from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces, netlink, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, namespaces, netlink, validation
 from ansible_collections.linuxnet.netns.plugins.module_utils.netlink import NetlinkFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils.namespaces import NamespaceError
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
@@ -164,15 +166,21 @@ class Host(object):
 def expand_items(params, item_options, required=()):
     """The items a task asks for: I(aggregate) entries over top-level defaults.
 
-    AnsibleModule has already checked types and choices of the top level and
-    of every entry (aggregate carries the same options), so a bad entry
-    anywhere in a list of hundreds fails the task before anything is read.
+    AnsibleModule has already checked types and choices of the top level;
+    every entry is checked here against the same options (argspec.entry_options),
+    so a bad entry anywhere in a list of hundreds fails the task before anything is read.
     """
     top = dict((key, params.get(key)) for key in item_options)
     entries = params.get('aggregate') or [None]
+    entry_validator = ArgumentSpecValidator(argspec.entry_options(item_options))
     items = []
     for position, entry in enumerate(entries, 1):
         where = 'aggregate item %d: ' % position if entry is not None else ''
+        if entry is not None:
+            checked = entry_validator.validate(entry)
+            if checked.error_messages:
+                raise ValidationError(where + '; '.join(describe_entry_error(error) for error in checked.errors.errors))
+            entry = checked.validated_parameters
         item = dict(top)
         for key, value in (entry or {}).items():
             if value is not None:
@@ -183,6 +191,13 @@ def expand_items(params, item_options, required=()):
         item['_where'] = where
         items.append(item)
     return items
+
+
+def describe_entry_error(error):
+    # ArgumentSpecValidator leaves the heading of this one to AnsibleModule.
+    if isinstance(error, UnsupportedError):
+        return 'Unsupported parameters: %s' % error.msg
+    return error.msg
 
 
 def run(module, planner, item_options, required=()):

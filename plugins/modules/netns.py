@@ -75,7 +75,7 @@ seealso:
   - module: linuxnet.netns.veth
   - module: linuxnet.netns.netns_link
 author:
-  - linuxnet.netns contributors
+  - linuxnet.netns contributors (@linuxnet)
 '''
 
 EXAMPLES = r'''
@@ -87,7 +87,7 @@ EXAMPLES = r'''
   linuxnet.netns.netns:
     name: [blue, red, green]
 
-- name: Name the namespace of a running process (seed 004: ln -s /proc/PID/ns/net ...)
+- name: 'Name the namespace of a running process (seed 004: ln -s /proc/PID/ns/net ...)'
   linuxnet.netns.netns:
     name: ns100
     pid: 31817

@@ -18,9 +18,10 @@ description:
   - Items of one task that name the same interface form one desired set.
 options:
   interface:
-    description: The interface, in I(netns).
+    description:
+      - The interface, in I(netns).
+      - Required, at the top level or in every I(aggregate) item.
     type: str
-    required: true
   address:
     description: One address or a list, in CIDR form with the prefix (C(10.0.0.1/24), C(2001:db8::1/64)).
     type: list
@@ -56,7 +57,7 @@ extends_documentation_fragment:
 seealso:
   - module: linuxnet.netns.netns_route
 author:
-  - linuxnet.netns contributors
+  - linuxnet.netns contributors (@linuxnet)
 '''
 
 EXAMPLES = r'''

@@ -22,9 +22,10 @@ description:
     and recreating the link. A link of another kind is an error unless I(recreate=true).
 options:
   name:
-    description: Name of the link. At most 15 bytes.
+    description:
+      - Name of the link. At most 15 bytes.
+      - Required, at the top level or in every I(aggregate) item.
     type: str
-    required: true
   kind:
     description:
       - Kind of link to create. Left out, the link must already exist in I(netns) or
@@ -105,7 +106,7 @@ extends_documentation_fragment:
 seealso:
   - module: linuxnet.netns.veth
 author:
-  - linuxnet.netns contributors
+  - linuxnet.netns contributors (@linuxnet)
 '''
 
 EXAMPLES = r'''

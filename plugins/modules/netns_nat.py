@@ -143,7 +143,7 @@ seealso:
     description: NAT with nftables, including the C(inet) family.
     link: https://wiki.nftables.org/wiki-nftables/index.php/Performing_Network_Address_Translation_(NAT)
 author:
-  - linuxnet.netns contributors
+  - linuxnet.netns contributors (@linuxnet)
 '''
 
 EXAMPLES = r'''

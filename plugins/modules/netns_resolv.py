@@ -100,7 +100,7 @@ notes:
 seealso:
   - module: linuxnet.netns.netns
 author:
-  - linuxnet.netns contributors
+  - linuxnet.netns contributors (@linuxnet)
 '''
 
 EXAMPLES = r'''

@@ -21,9 +21,10 @@ description:
     I(onlink=true).
 options:
   dest:
-    description: Destination in CIDR form, or C(default) (IPv4 unless I(gateway) or I(family) say IPv6).
+    description:
+      - Destination in CIDR form, or C(default) (IPv4 unless I(gateway) or I(family) say IPv6).
+      - Required, at the top level or in every I(aggregate) item.
     type: str
-    required: true
   gateway:
     description: Next hop address.
     type: str
@@ -72,7 +73,7 @@ extends_documentation_fragment:
 seealso:
   - module: linuxnet.netns.netns_addr
 author:
-  - linuxnet.netns contributors
+  - linuxnet.netns contributors (@linuxnet)
 '''
 
 EXAMPLES = r'''

@@ -22,9 +22,10 @@ description:
     so, unless I(recreate=true).
 options:
   name:
-    description: Name of the end in I(netns). At most 15 bytes.
+    description:
+      - Name of the end in I(netns). At most 15 bytes.
+      - Required, at the top level or in every I(aggregate) item.
     type: str
-    required: true
   peer:
     description: Name of the other end, in I(peer_netns). Required unless I(state=absent).
     type: str
@@ -66,7 +67,7 @@ seealso:
   - module: linuxnet.netns.netns
   - module: linuxnet.netns.netns_link
 author:
-  - linuxnet.netns contributors
+  - linuxnet.netns contributors (@linuxnet)
 '''
 
 EXAMPLES = r'''

@@ -75,13 +75,29 @@ def test_top_level_value_satisfies_required_for_every_entry():
 
 
 def test_module_kwargs_aggregate_entries_have_no_defaults():
-    kwargs = argspec.module_kwargs(argspec.item_options(dict(state=dict(type='str', default='present',
-                                                                        required=False))))
+    options = argspec.item_options(dict(state=dict(type='str', default='present', required=False)))
+    kwargs = argspec.module_kwargs(options)
     spec = kwargs['argument_spec']
     assert spec['state']['default'] == 'present'
-    assert 'default' not in spec['aggregate']['options']['state']
-    assert 'netns' in spec['aggregate']['options']
+    assert spec['aggregate'] == dict(type='list', elements='dict')
+    entry = argspec.entry_options(options)
+    assert 'default' not in entry['state']
+    assert 'netns' in entry
     assert kwargs['supports_check_mode'] is True
+
+
+@pytest.mark.parametrize('entry, message', [
+    (dict(name='a', mtu='big'), r"^aggregate item 2\b.*: argument 'mtu' is of type"),
+    (dict(name='a', colour='red'), r'^aggregate item 2\b.*: Unsupported parameters: colour'),
+])
+def test_aggregate_entries_are_checked_like_top_level_options(entry, message):
+    with pytest.raises(ValidationError, match=message):
+        engine.expand_items(params(aggregate=[dict(name='ok'), entry]), OPTIONS)
+
+
+def test_aggregate_entry_values_are_converted():
+    items = engine.expand_items(params(aggregate=[dict(name='a', mtu='1400')]), OPTIONS)
+    assert items[0]['mtu'] == 1400
 
 
 # ---- Plan.apply and rollback --------------------------------------------------------------------
