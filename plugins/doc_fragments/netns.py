@@ -59,4 +59,3 @@ attributes:
     platforms: linux
     description: Linux only.
 '''
-

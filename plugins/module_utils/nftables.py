@@ -29,6 +29,7 @@ SEARCH_PATH = ('/usr/sbin', '/sbin', '/usr/local/sbin', '/usr/bin', '/bin')
 _TABLE_RE = re.compile(r'^table (\S+) (\S+) \{$')
 _BLOCK_RE = re.compile(r'^\t(chain|set|map|flowtable|ct \S+|counter|quota|limit|secmark|synproxy) (.+) \{$')
 
+
 class NftError(Exception):
     """nft is missing, or refused a command; the message carries nft's own words."""
 

@@ -41,7 +41,7 @@ CHAINS = (
     ('forward', 'type filter hook forward priority filter; policy accept;'),
     ('postrouting', 'type nat hook postrouting priority srcnat; policy accept;'),
 )
-KINDS = tuple(kind for kind, _ in CHAINS)
+KINDS = tuple(kind for kind, dummy in CHAINS)
 
 SYSCTL = {
     4: ('ipv4', '/proc/sys/net/ipv4/ip_forward'),
@@ -334,7 +334,7 @@ def forward_warnings(drops, spec, label):
         else:
             iface = in_if or 'BRIDGE'
             fix = '; '.join('nft insert rule %s %s %s %s accept' % (drop['family'], drop['table'],
-                                                                  drop['chain'], match)
+                                                                   drop['chain'], match)
                             for match in ('iifname "%s"' % iface,
                                           'oifname "%s" ct state established,related' % iface,
                                           'oifname "%s" ct status dnat' % iface))
@@ -464,7 +464,7 @@ def plan(host, items, plan):
 
     if nftables.find() is None:
         raise PlanFailure(nftables.MISSING)
-    present = [chains for _, _, chains in specs if chains]
+    present = [chains for dummy, dummy, chains in specs if chains]
     listed = {}
     if present:
         try:
