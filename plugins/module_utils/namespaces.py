@@ -248,22 +248,32 @@ def delete(name):
     return True
 
 
-def processes_in(ident):
-    """PIDs and commands of the processes whose network namespace is ident."""
-    found = []
+def processes_by_namespace(wanted=None):
+    """{ident: PIDs and commands of its processes}, by PID, from one pass over /proc.
+
+    Only the identities in wanted, if given. This process is left out: it
+    is only passing through.
+    """
+    found = {}
     me = os.getpid()
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit() or int(entry) == me:
+    for pid in sorted(int(entry) for entry in os.listdir('/proc') if entry.isdigit()):
+        if pid == me:
             continue
         try:
-            st = os.stat('/proc/%s/ns/net' % entry)
-            if (st.st_dev, st.st_ino) != ident:
+            st = os.stat('/proc/%d/ns/net' % pid)
+            ident = (st.st_dev, st.st_ino)
+            if wanted is not None and ident not in wanted:
                 continue
-            with open('/proc/%s/comm' % entry) as comm:
-                found.append({'pid': int(entry), 'command': comm.read().strip()})
+            with open('/proc/%d/comm' % pid) as comm:
+                found.setdefault(ident, []).append({'pid': pid, 'command': comm.read().strip()})
         except (IOError, OSError):
             continue  # the process went away, or is not ours to look at
     return found
+
+
+def processes_in(ident):
+    """PIDs and commands of the processes whose network namespace is ident."""
+    return processes_by_namespace(wanted=(ident,)).get(ident, [])
 
 
 def named():
