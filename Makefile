@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 PYTHON := .venv/bin/python
 
-.PHONY: all bootstrap demo test units integration clean
+.PHONY: all bootstrap demo test units integration sanity lint docs package-test changelog clean
 
 all: test
 
@@ -25,6 +25,26 @@ test: bootstrap
 	$(PYTHON) -m pytest tests/unit -q || status=1; \
 	tests/integration/run.sh || status=1; \
 	exit $$status
+
+# ansible-test sanity and units on ansible-core 2.17, 2.18 and 2.19 (venvs in .build/venv-X.Y).
+sanity: bootstrap
+	tests/sanity/run.sh
+
+# ansible-lint (production profile) on roles/ and playbooks/, and the changelog fragments.
+lint: bootstrap
+	tests/lint/run.sh
+
+# The documentation site (antsibull-docs), in .build/docs/build/html.
+docs: bootstrap
+	scripts/build-docs.sh
+
+# Build the collection tarball, install it, and use the installed copy (in a sandbox).
+package-test: bootstrap
+	tests/package/run.sh
+
+# Redo the release entry of galaxy.yml's version from changelogs/fragments.
+changelog: bootstrap
+	scripts/changelog-release.sh
 
 clean:
 	rm -rf .build tests/output

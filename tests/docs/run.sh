@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The documentation builds and is complete: antsibull-docs lints every plugin's documentation and
+# the guides (docs/docsite), scripts/build-docs.sh (make docs) builds the site with warnings as
+# errors, and the site has a page for every module and the seeds guide.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+
+failed=()
+passed=0
+check() {
+  local name=$1; shift
+  echo "=== $name"
+  if "$@"; then passed=$((passed + 1)); else failed+=("$name"); fi
+}
+
+site_is_complete() {
+  local html=.build/docs/build/html missing=() module
+  for module in $(cd plugins/modules && ls ./*.py | sed 's#^\./##; s#\.py$##'); do
+    [ -f "$html/${module}_module.html" ] || missing+=("${module}_module.html")
+  done
+  grep -q 'Seed experiments' "$html/docsite/seeds.html" 2>/dev/null || missing+=(docsite/seeds.html)
+  [ ${#missing[@]} -eq 0 ] || { echo "missing from the site: ${missing[*]}"; return 1; }
+}
+
+check build scripts/build-docs.sh
+check lint-collection-docs env PATH="$top/.build/venv-tools/bin:$PATH" \
+  antsibull-docs lint-collection-docs --plugin-docs .
+check site-complete site_is_complete
+echo
+[ ${#failed[@]} -eq 0 ] || echo "failed: ${failed[*]}"
+echo "docs: ${passed} passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]

@@ -1,0 +1,40 @@
+# shellcheck shell=bash
+# ensure_venv DIR SPEC...: a virtual environment at DIR (from /usr/bin/python3, the one Python
+# Ansible works with here) holding exactly SPEC... (requirement files, or "pkg==version").
+# Reused while the specs are unchanged; remade from scratch when they change, so CI on a clean
+# checkout and a developer's warm tree run the same pinned tools.
+ensure_venv() {
+  local dir=$1; shift
+  local args=() spec wanted
+  for spec in "$@"; do
+    if [ -f "$spec" ]; then args+=(-r "$spec"); else args+=("$spec"); fi
+  done
+  wanted=$(for spec in "$@"; do if [ -f "$spec" ]; then cat "$spec"; else echo "$spec"; fi; done)
+  if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.specs" 2>/dev/null)" = "$wanted" ]; then
+    return 0
+  fi
+  echo "venv: creating $dir"
+  rm -rf "$dir"
+  /usr/bin/python3 -m venv "$dir"
+  "$dir/bin/pip" install -q --disable-pip-version-check "${args[@]}"
+  printf '%s\n' "$wanted" > "$dir/.specs"
+}
+
+# stage_collection DEST: a copy of the files git knows (tracked, plus new files not ignored; as
+# they are in the working tree) at DEST/ansible_collections/linuxnet/netns, made a git repository
+# of its own so ansible-test lists exactly those files (inside our checkout it would see .build
+# as ignored and test nothing). Prints the collection's path.
+stage_collection() {
+  local top dest
+  top=$(git rev-parse --show-toplevel)
+  dest=$1/ansible_collections/linuxnet/netns
+  rm -rf "$1"
+  mkdir -p "$dest"
+  (cd "$top" && git ls-files -z --cached --others --exclude-standard) |
+    while IFS= read -r -d '' path; do
+      [ -e "$top/$path" ] && printf '%s\0' "$path"
+    done |
+    (cd "$top" && xargs -0 -r cp -P --parents -t "$dest")
+  (cd "$dest" && git init -q && git add -A)
+  echo "$dest"
+}
