@@ -21,8 +21,8 @@ ANSIBLE_DOC = os.path.join(os.path.dirname(sys.executable), 'ansible-doc')
 
 
 @pytest.mark.parametrize('module', MODULES)
-def test_ansible_doc_shows_the_module(module):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(TOP, '.build', 'collections'))
+def test_ansible_doc_shows_the_module(module, collections_path):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path)
     done = subprocess.run([ANSIBLE_DOC, '--json', 'linuxnet.netns.' + module], env=env,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
