@@ -334,7 +334,7 @@ def forward_warnings(drops, spec, label):
         else:
             iface = in_if or 'BRIDGE'
             fix = '; '.join('nft insert rule %s %s %s %s accept' % (drop['family'], drop['table'],
-                                                                   drop['chain'], match)
+                                                                    drop['chain'], match)
                             for match in ('iifname "%s"' % iface,
                                           'oifname "%s" ct state established,related' % iface,
                                           'oifname "%s" ct status dnat' % iface))
