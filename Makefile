@@ -14,6 +14,16 @@ bootstrap:
 demo: bootstrap
 	tests/sandbox.sh .venv/bin/ansible-playbook -i playbooks/inventory/localhost.ini playbooks/seed-001-veth-pair.yml
 
+.PHONY: playbooks molecule
+
+# The seed playbooks (playbooks/seed-*.yml), each twice in a sandbox, then their kernel state.
+playbooks: bootstrap
+	tests/playbooks/run.sh
+
+# molecule test of the role docker_bridge on a lab (extensions/molecule/default).
+molecule: bootstrap
+	tests/molecule.sh test
+
 units: bootstrap
 	$(PYTHON) -m pytest tests/unit -q
 
