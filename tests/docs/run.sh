@@ -15,8 +15,9 @@ check() {
 }
 
 site_is_complete() {
-  local html=.build/docs/build/html missing=() module
-  for module in $(cd plugins/modules && ls ./*.py | sed 's#^\./##; s#\.py$##'); do
+  local html=.build/docs/build/html missing=() path module
+  for path in plugins/modules/*.py; do
+    module=$(basename "$path" .py)
     [ -f "$html/${module}_module.html" ] || missing+=("${module}_module.html")
   done
   grep -q 'Seed experiments' "$html/docsite/seeds.html" 2>/dev/null || missing+=(docsite/seeds.html)

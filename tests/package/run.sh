@@ -4,8 +4,8 @@
 #      (.venv, .build, tests/output, .pytest_cache, an old tarball): build_ignore must keep it out;
 #      what ships (modules, meta/, requirements.txt, bindep.txt, changelog) must be in;
 #   2. `ansible-galaxy collection install` of the tarball into a temporary collections path;
-#   3. ansible-doc shows every module of the installed copy; `ansible-galaxy collection verify`
-#      finds it intact; `ansible-builder introspect` finds its EE dependencies;
+#   3. ansible sees only that copy; `ansible-galaxy collection verify` finds it intact; ansible-doc
+#      lists and shows every module; `ansible-builder introspect` finds its EE dependencies;
 #   4. the installed seed 001 playbook runs twice inside tests/sandbox.sh with only the installed
 #      copy on the collections path: the first run changes things, the second changes nothing.
 set -euo pipefail
@@ -19,9 +19,15 @@ rm -rf "$work"
 mkdir -p "$work/dist"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_RETRY_FILES_ENABLED=False
 
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
+problems=0
+# expect DESCRIPTION COMMAND...: report whether COMMAND succeeds.
+expect() {
+  local description=$1; shift
+  if "$@"; then echo "ok: $description"; else echo "FAIL: $description"; problems=$((problems + 1)); fi
+}
+no_output() { [ -z "$1" ] || { echo "$1"; return 1; }; }
+contains() { grep -q -- "$2" <<< "$1" || { echo "$1"; return 1; }; }
+ansible_doc_shows() { "$tools/ansible-doc" "$1" > /dev/null; }
 
 echo "=== build"
 source=$(stage_collection "$work/source")
@@ -30,19 +36,24 @@ for junk in .venv/bin .build/collections tests/output/data .pytest_cache/v .ansi
 done
 echo junk > "$source/linuxnet-netns-0.0.1.tar.gz"
 "$tools/ansible-galaxy" collection build --output-path "$work/dist" "$source"
-tarball=$(ls "$work/dist"/linuxnet-netns-*.tar.gz)
+tarballs=("$work/dist"/linuxnet-netns-*.tar.gz)
+tarball=${tarballs[0]}
 tar tzf "$tarball" | sed 's#/$##' | sort > "$work/contents"
 
-shipped_junk=$(grep -E '^(\.venv|\.build|\.git|tests/output|\.pytest_cache|\.ansible)(/|$)|\.tar\.gz$|(^|/)__pycache__(/|$)' "$work/contents" || true)
-[ -z "$shipped_junk" ] && ok "no junk in the tarball" || fail "junk in the tarball: $shipped_junk"
-expected=(MANIFEST.json FILES.json README.md meta/runtime.yml meta/execution-environment.yml
-          requirements.txt bindep.txt changelogs/changelog.yaml)
-mapfile -t modules < <(cd "$source/plugins/modules" && ls ./*.py | sed 's#^\./##; s#\.py$##')
-for module in "${modules[@]}"; do expected+=("plugins/modules/$module.py"); done
-for path in "${expected[@]}"; do
-  grep -qxF "$path" "$work/contents" || fail "$path missing from the tarball"
+expect "no junk in the tarball" no_output "$(grep -E \
+  '^(\.venv|\.build|\.git|tests/output|\.pytest_cache|\.ansible)(/|$)|\.tar\.gz$|(^|/)__pycache__(/|$)' \
+  "$work/contents" || true)"
+shipped=(MANIFEST.json FILES.json README.md meta/runtime.yml meta/execution-environment.yml
+         requirements.txt bindep.txt changelogs/changelog.yaml)
+modules=()
+for path in "$source"/plugins/modules/*.py; do
+  module=$(basename "$path" .py)
+  modules+=("$module")
+  shipped+=("plugins/modules/$module.py")
 done
-ok "tarball $(basename "$tarball"): $(wc -l < "$work/contents") entries"
+for path in "${shipped[@]}"; do
+  expect "$path in the tarball" grep -qxF "$path" "$work/contents"
+done
 
 echo "=== install"
 # From here on only the installed copy: not the checkout's ansible.cfg, not .build/collections.
@@ -52,38 +63,33 @@ export ANSIBLE_CONFIG=$work/ansible.cfg ANSIBLE_COLLECTIONS_PATH=$collections
 cd "$work"
 "$tools/ansible-galaxy" collection install --offline -p "$collections" "$tarball"
 installed=$collections/ansible_collections/linuxnet/netns
-[ -f "$installed/MANIFEST.json" ] || fail "not installed at $installed"
-"$tools/ansible-galaxy" collection verify --offline linuxnet.netns && ok "verify" || fail "collection verify"
-found=$("$tools/ansible-galaxy" collection list linuxnet.netns --format json 2>/dev/null || true)
-[ "$(grep -o '"/[^"]*ansible_collections"' <<< "$found" | sort -u)" = "\"$collections/ansible_collections\"" ] \
-  && ok "ansible sees only the installed copy" || fail "ansible sees other copies: $found"
-
+expect "installed at $installed" test -f "$installed/MANIFEST.json"
+expect "ansible sees only the installed copy" contains \
+  "$("$tools/ansible-galaxy" collection list linuxnet.netns --format json 2>/dev/null || true)" \
+  "^{\"$collections/ansible_collections\": {\"linuxnet.netns\""
+expect "collection verify" "$tools/ansible-galaxy" collection verify --offline linuxnet.netns
 listed=$("$tools/ansible-doc" -t module -l linuxnet.netns --json || true)
 for module in "${modules[@]}"; do
-  if ! grep -q "\"linuxnet.netns.$module\"" <<< "$listed"; then
-    fail "ansible-doc does not list $module"
-  elif ! "$tools/ansible-doc" "linuxnet.netns.$module" > /dev/null; then
-    fail "ansible-doc linuxnet.netns.$module"
-  fi
+  expect "ansible-doc lists $module" contains "$listed" "\"linuxnet.netns.$module\""
+  expect "ansible-doc shows $module" ansible_doc_shows "linuxnet.netns.$module"
 done
-ok "ansible-doc lists and shows ${#modules[@]} modules from the installed copy"
-
 introspected=$("$tools/ansible-builder" introspect "$collections" || true)
-grep -q 'pyroute2' <<< "$introspected" && grep -q 'iproute2' <<< "$introspected" \
-  && ok "ansible-builder introspect finds requirements.txt and bindep.txt" \
-  || fail "ansible-builder introspect: $introspected"
+expect "ansible-builder introspect finds requirements.txt" contains "$introspected" pyroute2
+expect "ansible-builder introspect finds bindep.txt" contains "$introspected" iproute2
 
 echo "=== run the installed seed 001 playbook in a sandbox, twice"
 playbook=$installed/playbooks/seed-001-veth-pair.yml
 inventory=$installed/playbooks/inventory/localhost.ini
-recaps=$("$top/tests/sandbox.sh" bash -c '
-  for run in 1 2; do "$0/ansible-playbook" -i "$1" "$2" | tee /dev/stderr | grep "^localhost " || exit 1; done' \
-  "$tools" "$inventory" "$playbook") || fail "installed playbook failed"
+# shellcheck disable=SC2016  # expanded by the inner shell, from its arguments
+recaps=$("$top/tests/sandbox.sh" bash -c 'for run in 1 2; do
+    "$1/ansible-playbook" -i "$2" "$3" | tee /dev/stderr | grep "^localhost " || exit 1
+  done' recaps "$tools" "$inventory" "$playbook" || true)
 echo "$recaps"
-first=$(sed -n 1p <<< "$recaps"); second=$(sed -n 2p <<< "$recaps")
-[[ $first =~ changed=[1-9] && $first =~ failed=0 ]] && ok "first run changed things" || fail "first run: $first"
-[[ $second =~ changed=0 && $second =~ failed=0 ]] && ok "second run changed nothing" || fail "second run: $second"
+first=$(sed -n 1p <<< "$recaps")
+second=$(sed -n 2p <<< "$recaps")
+expect "first run changed things" contains "$first" 'changed=[1-9].*failed=0'
+expect "second run changed nothing" contains "$second" 'changed=0 .*failed=0'
 
 echo
-echo "package: $([ $failures -eq 0 ] && echo 1 || echo 0) passed, $([ $failures -eq 0 ] && echo 0 || echo 1) failed ($failures problems)"
-[ $failures -eq 0 ]
+if [ $problems -eq 0 ]; then echo "package: 1 passed, 0 failed"; else echo "package: 0 passed, 1 failed ($problems problems)"; fi
+[ $problems -eq 0 ]

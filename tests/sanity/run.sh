@@ -18,7 +18,7 @@ source tests/lib/venv.sh
 cores=${CORES:-"2.17.14 2.18.19 2.19.14"}
 steps=${STEPS:-"sanity units"}
 export HOME=$top/.build/ansible-test-home
-export ANSIBLE_TEST_PREFER_PODMAN= ANSIBLE_NOCOLOR=1
+export ANSIBLE_NOCOLOR=1
 
 # ansible-test downloads get-pip.py to bootstrap pip into its venvs; that host is not reachable
 # here, so put our stand-in where ansible-test looks for its cached copy.
