@@ -3,16 +3,26 @@
 SHELL := /bin/bash
 PYTHON := .venv/bin/python
 
-.PHONY: all bootstrap demo test units integration sanity lint docs package-test changelog clean
+.PHONY: all bootstrap demo lab-down role-test test units integration sanity lint docs package-test changelog clean
 
 all: test
 
 bootstrap:
 	bash scripts/bootstrap.sh
 
-# The main job: reproduce the seed experiments with the collection's modules in a sandbox.
+# The main job: a lab of 3 simulated hosts, the docker-bridge playbook on it (twice: the second
+# run changes nothing), the connectivity matrix measured inside the containers; lab down after.
+# KEEP_LAB=1 leaves the lab up, DEMO_MODE=vxlan uses the overlay.
 demo: bootstrap
-	tests/sandbox.sh .venv/bin/ansible-playbook -i playbooks/inventory/localhost.ini playbooks/seed-001-veth-pair.yml
+	scripts/demo.sh
+
+# Take down the lab a KEEP_LAB=1 demo (or an interrupted one) left, and check the machine is as before.
+lab-down:
+	tests/lab/lab.sh down $${DEMO_STATE_DIR:-/tmp/linuxnet-netns-demo}
+
+# The role docker_bridge against the lab, in modes host-gw and vxlan (tests/lab/role-test.sh).
+role-test: bootstrap
+	tests/lab/role-test.sh
 
 .PHONY: playbooks molecule
 
@@ -34,6 +44,7 @@ test: bootstrap
 	@status=0; \
 	$(PYTHON) -m pytest tests/unit -q || status=1; \
 	tests/integration/run.sh || status=1; \
+	tests/lab/role-test.sh || status=1; \
 	exit $$status
 
 # ansible-test sanity and units on ansible-core 2.17, 2.18 and 2.19 (venvs in .build/venv-X.Y).

@@ -372,6 +372,11 @@ def _published(containers):
 
 # -- the plan ---------------------------------------------------------------------------
 
+def _mac(address):
+    """02:42 and the IPv4 address, as docker gives containers: stable, and unique where the address is."""
+    return '02:42:' + ':'.join('%02x' % byte for byte in ipaddress.ip_address(_text(address)).packed)
+
+
 def _settings(settings):
     s = dict(settings)
     if s.get('mode') not in MODES:
@@ -440,7 +445,8 @@ def docker_bridge_plan(containers, settings, cluster, registry=None):
 
     links, addresses = [], []
     if present:
-        links.append(dict(name=bridge, kind='bridge'))
+        # a bridge without a MAC of its own takes its lowest port's, and changes with the ports
+        links.append(dict(name=bridge, kind='bridge', mac=_mac(gateway)))
         addresses.append(dict(interface=bridge, address=['%s/%d' % (gateway, subnet.prefixlen)], exclusive=True))
     elif registered:
         links.append(dict(name=bridge, kind='bridge', state='absent'))
@@ -469,7 +475,7 @@ def docker_bridge_plan(containers, settings, cluster, registry=None):
             veths.append(dict(name=previous['veth'], peer=CONTAINER_INTERFACE, peer_netns=container['name'],
                               state='absent'))
         veths.append(dict(name=container['veth'], peer=CONTAINER_INTERFACE, peer_netns=container['name'],
-                          master=bridge, mtu=mtu))
+                          master=bridge, mtu=mtu, peer_mac=_mac(container['address'])))
         addresses.append(dict(netns=container['name'], interface=CONTAINER_INTERFACE,
                               address=['%s/%d' % (container['address'], subnet.prefixlen)], exclusive=True))
         routes.append(dict(netns=container['name'], dest='default', gateway=str(gateway), exclusive=True))

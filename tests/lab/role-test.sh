@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# The role docker_bridge against a lab of 3 hosts, once per mode (default: host-gw, then vxlan).
+#
+#   tests/lab/role-test.sh [MODE...]          e.g. tests/lab/role-test.sh vxlan
+#
+# Each mode gets a fresh lab (state dir ROLE_TEST_STATE_DIR, default /tmp/linuxnet-netns-role-test),
+# taken down at the end, also on failure (KEEP_LAB=1 keeps the last one up). Steps, each asserted on
+# the hosts' real state (tests/lab/host_state.py dumps every namespace's links, addresses, routes,
+# flood entries, sysctls, nft rules and the files under /etc/netns, one fact per line):
+#   1. check mode on fresh hosts: succeeds, predicts changes, changes nothing
+#   2. converge; a second run and a check-mode run report no change
+#   3. connectivity matrix inside the containers (same host, across hosts, internet, published port)
+#   4. removing a container whose namespace a process still uses fails and changes nothing;
+#      once the process is gone, removing it takes away exactly its namespace, veth, address,
+#      routes, DNS files and published port and nothing else (objects made by hand stay)
+#   5. adding containers (one before the others in the list) moves no existing container's address
+#   6. mode none: the routes to the other hosts (and the overlay) go, the hosts are apart
+#   7. state absent: everything the role made goes; the hosts are as fresh, but for what was made
+#      by hand and the forwarding sysctl (netns_nat leaves it on); a second absent run changes nothing
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+lab=tests/lab/lab.sh
+state=${ROLE_TEST_STATE_DIR:-/tmp/linuxnet-netns-role-test}
+hosts=(h1 h2 h3)
+modes=("$@")
+[ ${#modes[@]} -gt 0 ] || modes=(host-gw vxlan)
+failures=0
+step_started=$SECONDS
+
+say() { printf '%s [%3ds] %s\n' "--" $((SECONDS - step_started)) "$*"; }
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+in_lab() { LAB_STATE_DIR=$state "$lab" exec "$@"; }
+on() { local host=$1; shift; in_lab ssh -F "$state/ssh_config" "$host" "$@"; }
+# play LOG [ansible-playbook args...]: the docker-bridge playbook against the lab; its status
+play() {
+  local log=$1; shift
+  in_lab env ANSIBLE_PIPELINING=1 ANSIBLE_NOCOLOR=1 .venv/bin/ansible-playbook \
+    -i "$state/inventory.ini" -i tests/lab/docker-bridge.ini playbooks/docker-bridge.yml \
+    -e docker_bridge_mode="$mode" "$@" >"$log" 2>&1
+}
+changed() { awk '/^h[0-9]+ +: ok=/ { split($4, c, "="); n += c[2] } END { print n + 0 }' "$1"; }
+expect_play() {  # expect_play WHAT LOG CHANGED(any|0|some) [args...]
+  local what=$1 log=$2 want=$3; shift 3
+  if ! play "$log" "$@"; then fail "$what: the playbook failed (see $log)"; tail -30 "$log" >&2; return; fi
+  local n; n=$(changed "$log")
+  case $want in
+    0) [ "$n" = 0 ] || fail "$what: changed=$n, expected 0 ($log)";;
+    some) [ "$n" -gt 0 ] || fail "$what: changed=0, expected changes ($log)";;
+  esac
+  say "$what: ok (changed=$n)"
+}
+dump() { for host in "${hosts[@]}"; do on "$host" /usr/bin/python3 "$top/tests/lab/host_state.py" >"$state/$1.$host"; done; }
+same_dumps() {  # same_dumps WHAT A B
+  local host
+  for host in "${hosts[@]}"; do
+    if ! diff -u "$state/$2.$host" "$state/$3.$host" >"$state/diff.$2.$3.$host"; then
+      fail "$1: $host changed ($state/diff.$2.$3.$host)"; head -20 "$state/diff.$2.$3.$host" >&2
+    fi
+  done
+}
+# only_lines WHAT A B REMOVED_RE ADDED_RE: the lines B lost (gained) since A must all match the regex
+only_lines() {
+  local what=$1 a=$2 b=$3 removed_re=$4 added_re=$5 host
+  for host in "${hosts[@]}"; do
+    local removed added
+    removed=$(comm -23 "$state/$a.$host" "$state/$b.$host" | grep -Ev -e "$removed_re" || true)
+    added=$(comm -13 "$state/$a.$host" "$state/$b.$host" | grep -Ev -e "$added_re" || true)
+    [ -z "$removed" ] || { fail "$what: on $host, also gone:"; echo "$removed" | cut -c1-160 >&2; }
+    [ -z "$added" ] || { fail "$what: on $host, also new:"; echo "$added" | cut -c1-160 >&2; }
+  done
+}
+address_of() { on "$1" "ip -n $2 -4 -o addr show dev eth0" | awk '{ print $4 }'; }
+matrix() { in_lab tests/lab/docker_bridge_matrix.py "$state" --mode "$mode" --publish c1:8080 >"$state/matrix.$1" 2>&1; }
+
+finish() {
+  local status=$?
+  if [ "${KEEP_LAB:-0}" = 1 ]; then echo "lab left up in $state (KEEP_LAB=1)"; else "$lab" down "$state" >/dev/null || status=1; fi
+  return $status
+}
+
+test_mode() {
+  mode=$1
+  step_started=$SECONDS
+  echo "== role docker_bridge, mode $mode, lab in $state"
+  "$lab" up 3 "$state" >/dev/null
+  # c2 publishes a port and has DNS of its own, so its removal has something in every place
+  cat >"$state/two.json" <<'EOF'
+{"docker_bridge_containers": [{"name": "c1", "publish": ["8080:80"]},
+ {"name": "c2", "publish": ["8081:80/tcp"], "dns": ["9.9.9.9"], "dns_search": ["lab.example"]}]}
+EOF
+  echo '{"docker_bridge_containers": [{"name": "c1", "publish": ["8080:80"]}]}' >"$state/one.json"
+  cat >"$state/three.json" <<'EOF'
+{"docker_bridge_containers": [{"name": "c0"}, {"name": "c1", "publish": ["8080:80"]}, {"name": "c2"}]}
+EOF
+  dump fresh
+
+  expect_play "check mode on fresh hosts" "$state/check-fresh.log" some -e @"$state/two.json" --check
+  dump after-check
+  same_dumps "check mode on fresh hosts" fresh after-check
+
+  expect_play "converge" "$state/converge.log" some -e @"$state/two.json"
+  expect_play "second run" "$state/second.log" 0 -e @"$state/two.json"
+  expect_play "check mode after converging" "$state/check-again.log" 0 -e @"$state/two.json" --check --diff
+  if matrix two; then say "matrix: $(tail -1 "$state/matrix.two")"; else fail "matrix ($state/matrix.two)"; cat "$state/matrix.two" >&2; fi
+
+  # objects the role did not make, which it must leave alone
+  for host in "${hosts[@]}"; do
+    on "$host" 'set -e; ip netns add byhand; ip link add byhand0 type veth peer name eth0 netns byhand
+                ip link add brhand type bridge; mkdir -p /etc/netns/byhand
+                echo "nameserver 192.0.2.53" >/etc/netns/byhand/resolv.conf; nft add table inet byhand'
+  done
+  local c2_address; c2_address=$(address_of h1 c2)
+  local pid; pid=$(on h1 'setsid ip netns exec c2 sleep 600 </dev/null >/dev/null 2>&1 & echo $!')
+  dump before-removal
+  if play "$state/remove-busy.log" -e @"$state/one.json" -l h1; then
+    fail "removing a container still in use: the playbook succeeded"
+  elif grep -q "$pid" "$state/remove-busy.log"; then
+    say "removing a container still in use: refused, naming process $pid"
+  else
+    fail "removing a container still in use: failed without naming process $pid ($state/remove-busy.log)"
+  fi
+  dump after-busy
+  same_dumps "refused removal" before-removal after-busy
+  on h1 "kill $pid"
+
+  expect_play "remove c2" "$state/remove.log" some -e @"$state/one.json"
+  expect_play "second run after removing c2" "$state/remove-again.log" 0 -e @"$state/one.json"
+  dump after-removal
+  # every address of c2 is X.X.X.3 (the second container of each host)
+  only_lines "removing c2" before-removal after-removal \
+    '^c2 |[ /]ve-c2[ @]|"ve-c2"|/etc/netns/c2|10\.88\.[0-9]+\.3([/: ]|$)|dport 8081|/etc/linuxnet-netns/docker_bridge' \
+    '/etc/linuxnet-netns/docker_bridge'
+  for host in "${hosts[@]}"; do
+    grep -q '^c2 ' "$state/before-removal.$host" && grep -q 've-c2' "$state/before-removal.$host" \
+      && grep -q 'dport 8081' "$state/before-removal.$host" && grep -q '/etc/netns/c2/' "$state/before-removal.$host" \
+      || fail "removing c2: $host had no c2 objects to begin with"
+    if grep -q -e '^c2 ' -e 've-c2' -e 'dport 8081' -e '/etc/netns/c2' "$state/after-removal.$host"; then
+      fail "removing c2: something of c2 is left on $host"
+    fi
+    grep -q '^byhand ' "$state/after-removal.$host" || fail "removing c2: namespace byhand is gone on $host"
+  done
+  [ "$c2_address" = 10.88.11.3/24 ] || fail "c2 on h1 had address $c2_address, expected 10.88.11.3/24"
+  say "removing c2: only its own objects went"
+
+  local c1_before; c1_before=$(address_of h1 c1)
+  expect_play "add c0 before c1, and c2 again" "$state/add.log" some -e @"$state/three.json"
+  expect_play "second run after adding" "$state/add-again.log" 0 -e @"$state/three.json"
+  local c1_after c0 c2; c1_after=$(address_of h1 c1); c0=$(address_of h1 c0); c2=$(address_of h1 c2)
+  if [ "$c1_before" = "$c1_after" ] && [ "$c0" = 10.88.11.3/24 ] && [ "$c2" = 10.88.11.4/24 ]; then
+    say "addresses: c1 kept $c1_after, c0 got $c0, c2 got $c2"
+  else
+    fail "addresses: c1 $c1_before -> $c1_after, c0 $c0, c2 $c2 (expected c1 unchanged, c0 .3, c2 .4)"
+  fi
+  if matrix three; then say "matrix with 3 containers per host: $(tail -1 "$state/matrix.three")"
+  else fail "matrix with 3 containers ($state/matrix.three)"; cat "$state/matrix.three" >&2; fi
+
+  local real_mode=$mode
+  mode=none
+  expect_play "mode none" "$state/none.log" some -e @"$state/three.json"
+  if matrix none; then say "mode none: $(tail -1 "$state/matrix.none")"
+  else fail "mode none ($state/matrix.none)"; cat "$state/matrix.none" >&2; fi
+  for host in "${hosts[@]}"; do
+    on "$host" 'ip -o route; ip -o link' | grep -q -e 'via 198.18.0.1[0-9] ' -e 'vxlan-dbr0' \
+      && fail "mode none: routes to other hosts or the overlay left on $host"
+  done
+  mode=$real_mode
+
+  expect_play "state absent" "$state/absent.log" some -e docker_bridge_state=absent
+  expect_play "state absent again" "$state/absent-again.log" 0 -e docker_bridge_state=absent
+  dump after-absent
+  only_lines "state absent" fresh after-absent '^- sysctl ip_forward=0 ' \
+    '^byhand |byhand0|brhand|/etc/netns/byhand|inet byhand|^- sysctl ip_forward=1 |^- dir /etc/linuxnet-netns$'
+  say "state absent: the hosts are as fresh, but for what was made by hand"
+
+  finish
+}
+
+trap finish EXIT
+for mode in "${modes[@]}"; do
+  if [ -e "$state" ]; then echo "$state exists: a lab is up there (tests/lab/lab.sh down $state)" >&2; exit 1; fi
+  test_mode "$mode"
+done
+trap - EXIT
+[ "$failures" = 0 ] && echo "role-test: all passed (${modes[*]})" || { echo "role-test: $failures failures" >&2; exit 1; }
