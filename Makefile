@@ -24,7 +24,13 @@ lab-down:
 role-test: bootstrap
 	tests/lab/role-test.sh
 
-.PHONY: playbooks molecule
+.PHONY: playbooks molecule bench
+
+# Time and memory of the seeds' shell commands against the modules and the role, N containers on
+# one bridge, each in its own sandbox (docs/performance.md). BENCH_N=50,200,500 BENCH_REPEAT=3.
+bench: bootstrap
+	/usr/bin/python3 benchmarks/run.py --n $${BENCH_N:-50,200,500} --repeat $${BENCH_REPEAT:-3} \
+	  --json $${BENCH_JSON:-.build/bench.json}
 
 # The seed playbooks (playbooks/seed-*.yml), each twice in a sandbox, then their kernel state.
 playbooks: bootstrap

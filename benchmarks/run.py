@@ -1,0 +1,377 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Containers on one bridge: the seeds' shell commands against the collection, side by side.
+
+    benchmarks/run.py [--n 50,200,500] [--repeat 3] [--methods shell,modules,role]
+                      [--python PATH] [--json FILE] [--profile DIR] [--baseline [NAME=]DIR ...]
+
+For every N and every repeat, each method runs in a sandbox of its own (tests/sandbox.sh:
+nothing outside it changes), one after the other, so the ratios compare runs made minutes
+apart on the same machine:
+
+- shell: benchmarks/shell_baseline.sh up N (one ``ip`` command per step), then down N
+  (``ip netns del`` per container);
+- modules: benchmarks/containers.yml, one task per module with an aggregate over all N;
+- role: benchmarks/docker_bridge.yml, the role linuxnet.netns.docker_bridge (when it exists);
+- floor (not by default): benchmarks/floor.yml, as many tasks as containers.yml that do
+  nothing: Ansible's own cost, below which no playbook of that many tasks can go;
+- NAME (with --baseline NAME=DIR, NAME defaulting to "baseline"): the modules playbook with
+  the collection found under DIR (a collections path: DIR/ansible_collections/linuxnet/netns;
+  benchmarks/snapshot.sh makes one), to measure a change to the collection against the code
+  before it in the same run.
+
+An Ansible method runs four phases: converge (fresh sandbox), rerun (nothing to change),
+check (--check on the converged host) and teardown (state absent). After converge, the
+sandbox's state is checked (namespaces, bridge ports, sample containers' address, route,
+resolv.conf, a ping), so a fast but wrong run is not reported as fast.
+
+Reported per phase: wall time of the whole command (ansible-playbook or the script), the
+ratio to the shell's (converge, rerun and check against ``up``; teardown against
+``down``), time spent inside module processes, their peak resident memory (ru_maxrss
+of the largest, via benchmarks/measured_python.py as ansible_python_interpreter), and
+Ansible's changed count. With --repeat R the median of R runs is shown.
+"""
+
+from __future__ import print_function
+
+import argparse
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import topology  # noqa: E402  (beside this file)
+
+SANDBOX = os.path.join(TOP, 'tests', 'sandbox.sh')
+SHELL = os.path.join(HERE, 'shell_baseline.sh')
+SHIM = os.path.join(HERE, 'measured_python.py')
+PLAYBOOKS = {'modules': os.path.join(HERE, 'containers.yml'),
+             'floor': os.path.join(HERE, 'floor.yml'),
+             'role': os.path.join(HERE, 'docker_bridge.yml')}
+COLLECTIONS = os.path.join(TOP, '.build', 'collections')
+ROLE_TASKS = os.path.join(TOP, 'roles', 'docker_bridge', 'tasks', 'main.yml')
+ANSIBLE_PLAYBOOK = os.path.join(TOP, '.venv', 'bin', 'ansible-playbook')
+DEFAULT_PYTHON = os.path.join(TOP, '.venv', 'bin', 'python')
+ANSIBLE_PHASES = ('converge', 'rerun', 'check', 'teardown')
+SHELL_PHASE = dict(converge='up', rerun='up', check='up', teardown='down')  # what each compares to
+RECAP = re.compile(r'ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)')
+RUN_TIMEOUT = 3600
+
+
+# -- inside a sandbox ---------------------------------------------------------------------
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_command(argv, env=None, log=None):
+    """Run argv; return (wall seconds, CPU seconds of it and all its descendants, output).
+
+    The CPU seconds count the kernel's work done on the command's behalf too; on a busy
+    machine they move much less than the wall time.
+    """
+    cpu_before = children_cpu()
+    started = time.monotonic()
+    done = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=RUN_TIMEOUT)
+    wall = time.monotonic() - started
+    cpu = children_cpu() - cpu_before
+    if log:
+        with open(log, 'a') as out:
+            out.write('$ %s\n%s\n' % (' '.join(argv), done.stdout))
+    if done.returncode != 0:
+        raise RuntimeError('%s exited %d:\n%s' % (argv[0], done.returncode, done.stdout[-4000:]))
+    return wall, cpu, done.stdout
+
+
+def ip_json(*args):
+    return json.loads(subprocess.check_output(('ip', '-j') + args) or b'[]')
+
+
+def verify(count):
+    """Raise unless the sandbox holds the N containers the benchmark asks for."""
+    problems = []
+    names = sorted(entry['name'] for entry in ip_json('netns', 'list'))
+    if len(names) != count:
+        problems.append('%d namespaces, not %d' % (len(names), count))
+    ports = ip_json('link', 'show', 'master', topology.BRIDGE)
+    if len(ports) != count:
+        problems.append('%d ports on %s, not %d' % (len(ports), topology.BRIDGE, count))
+    for index in sorted(set([1, (count + 1) // 2, count])):
+        name = 'c%d' % index
+        addresses = ['%s/%s' % (a['local'], a['prefixlen']) for link in ip_json('-n', name, 'addr', 'show', 'eth0')
+                     for a in link.get('addr_info', []) if a['family'] == 'inet']
+        if addresses != ['%s/%d' % (topology.container_address(index), topology.PREFIX)]:
+            problems.append('%s: eth0 has %s' % (name, addresses))
+        lo = ip_json('-n', name, 'link', 'show', 'lo')
+        if not lo or 'UP' not in lo[0]['flags']:
+            problems.append('%s: lo is not up' % name)
+        routes = [r.get('gateway') for r in ip_json('-n', name, 'route', 'show', 'default')]
+        if routes != [topology.GATEWAY]:
+            problems.append('%s: default routes %s' % (name, routes))
+        try:
+            with open('/etc/netns/%s/resolv.conf' % name) as resolv:
+                if 'nameserver %s' % topology.GATEWAY not in resolv.read():
+                    problems.append('%s: resolv.conf lacks the nameserver' % name)
+        except IOError as exc:
+            problems.append('%s: %s' % (name, exc))
+    ping = subprocess.run(['ip', 'netns', 'exec', 'c%d' % count, 'ping', '-c', '1', '-W', '2', topology.GATEWAY],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if ping.returncode != 0:
+        problems.append('c%d cannot ping the gateway' % count)
+    if problems:
+        raise RuntimeError('wrong state after converge: ' + '; '.join(problems))
+
+
+def verify_gone():
+    left = ip_json('netns', 'list')
+    if left:
+        raise RuntimeError('%d namespaces left after teardown' % len(left))
+
+
+def inner_shell(count, log):
+    phases = {}
+    wall, cpu, _ = run_command(['bash', SHELL, 'up', str(count)], log=log)
+    # the largest of bash and the ip commands: nothing else has run yet
+    phases['up'] = dict(wall=wall, total_cpu=cpu,
+                        peak_kib=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    verify(count)
+    wall, cpu, _ = run_command(['bash', SHELL, 'down', str(count)], log=log)
+    phases['down'] = dict(wall=wall, total_cpu=cpu)
+    verify_gone()
+    return phases
+
+
+def inner_ansible(playbook, count, python, collections, log, workdir):
+    phases = {}
+    for phase in ANSIBLE_PHASES:
+        state = 'absent' if phase == 'teardown' else 'present'
+        vars_file = os.path.join(workdir, 'vars-%s.json' % state)
+        with open(vars_file, 'w') as out:
+            json.dump(topology.playbook_vars(count, state), out)
+        usage_log = os.path.join(workdir, 'rusage-%s.jsonl' % phase)
+        env = dict(os.environ, BENCH_REAL_PYTHON=python, BENCH_RUSAGE_LOG=usage_log,
+                   ANSIBLE_CONFIG=os.path.join(TOP, 'ansible.cfg'),
+                   ANSIBLE_COLLECTIONS_PATH=collections,
+                   ANSIBLE_ROLES_PATH=os.path.join(TOP, 'roles'),
+                   ANSIBLE_LOCAL_TEMP=os.path.join(workdir, 'ansible-local'),
+                   ANSIBLE_NOCOLOR='1', ANSIBLE_STDOUT_CALLBACK='default')
+        argv = [ANSIBLE_PLAYBOOK, '-i', 'localhost,', '-c', 'local',
+                '-e', 'ansible_python_interpreter=%s' % SHIM, '-e', '@%s' % vars_file,
+                '-e', 'docker_bridge_state_dir=%s' % os.path.join(workdir, 'role-state'),
+                playbook]
+        if phase == 'check':
+            argv.append('--check')
+        wall, total_cpu, output = run_command(argv, env=env, log=log)
+        recap = RECAP.findall(output)
+        if not recap:
+            raise RuntimeError('no PLAY RECAP in the output of %s' % phase)
+        modules = []
+        if os.path.exists(usage_log):
+            with open(usage_log) as lines:
+                modules = [json.loads(line) for line in lines]
+        phases[phase] = dict(
+            wall=wall,
+            total_cpu=total_cpu,
+            changed=int(recap[-1][1]),
+            module_wall=sum(m['wall'] for m in modules),
+            module_cpu=sum(m['user'] + m['system'] for m in modules),
+            peak_kib=max([m['maxrss_kib'] for m in modules] or [0]),
+            modules=modules,
+        )
+        if playbook == PLAYBOOKS['floor']:
+            continue  # it makes nothing to check
+        if phase == 'converge':
+            verify(count)
+        if phase == 'teardown':
+            verify_gone()
+    return phases
+
+
+def inner(args):
+    workdir = tempfile.mkdtemp(prefix='bench-%s-%d-' % (args.inner, args.count))
+    log = os.path.join(workdir, 'output.log')
+    result = dict(method=args.inner, n=args.count, log=log)
+    try:
+        if args.inner == 'shell':
+            result['phases'] = inner_shell(args.count, log)
+        else:
+            playbook = PLAYBOOKS.get(args.inner, PLAYBOOKS['modules'])
+            result['phases'] = inner_ansible(playbook, args.count, args.python,
+                                             args.collections or COLLECTIONS, log, workdir)
+    except (RuntimeError, subprocess.SubprocessError) as exc:
+        result['error'] = str(exc)
+    with open(args.out, 'w') as out:
+        json.dump(result, out)
+
+
+# -- outside: one sandbox per measurement ---------------------------------------------------
+
+def loadavg():
+    with open('/proc/loadavg') as source:
+        return float(source.read().split()[0])
+
+
+def measure(method, count, python, profile_dir, baselines):
+    handle, out = tempfile.mkstemp(prefix='bench-result-', suffix='.json')
+    os.close(handle)
+    env = dict(os.environ)
+    if profile_dir:
+        env['BENCH_PROFILE_DIR'] = profile_dir
+    argv = [SANDBOX, sys.executable, os.path.abspath(__file__), '--inner', method,
+            '--count', str(count), '--python', python, '--out', out]
+    if method in baselines:
+        argv += ['--collections', baselines[method]]
+    try:
+        subprocess.run(argv, env=env, check=True, timeout=RUN_TIMEOUT * 5)
+        with open(out) as source:
+            return json.load(source)
+    finally:
+        os.unlink(out)
+
+
+def median(values):
+    values = [value for value in values if value is not None]
+    return statistics.median(values) if values else None
+
+
+def summarize(runs):
+    """(n, method, phase) -> medians over the repeats, and the ratios to the shell."""
+    summary = {}
+    for run in runs:
+        for phase, numbers in run.get('phases', {}).items():
+            entry = summary.setdefault((run['n'], run['method'], phase), dict(samples=[]))
+            entry['samples'].append(numbers)
+    for key, entry in summary.items():
+        samples = entry.pop('samples')
+        for field in ('wall', 'total_cpu', 'module_wall', 'module_cpu', 'peak_kib', 'changed'):
+            entry[field] = median([sample.get(field) for sample in samples])
+        entry['walls'] = [sample['wall'] for sample in samples]
+        entry['changed_max'] = max([sample.get('changed') or 0 for sample in samples])
+    for (count, method, phase), entry in summary.items():
+        base = summary.get((count, 'shell', SHELL_PHASE.get(phase)))
+        if method != 'shell' and base:
+            entry['ratio'] = entry['wall'] / base['wall']
+            if entry['total_cpu'] and base['total_cpu']:
+                entry['cpu_ratio'] = entry['total_cpu'] / base['total_cpu']
+    return summary
+
+
+def _fmt(value, spec):
+    return '-' if value is None else format(value, spec)
+
+
+def table(summary, counts, methods):
+    """One row per N, phase and method; the ratios are to the shell's row above them."""
+    header = ['N', 'phase', 'method', 'wall s', 'x shell', 'cpu s', 'x shell', 'in modules s',
+              'module cpu s', 'peak MiB', 'changed']
+    rows = [header]
+    for count in counts:
+        for phase in ANSIBLE_PHASES:
+            shell_phase = SHELL_PHASE.get(phase)
+            for method in methods:
+                if method == 'shell' and phase not in ('converge', 'teardown'):
+                    continue  # its "up" is the converge row's
+                entry = summary.get((count, method, shell_phase if method == 'shell' else phase))
+                if entry is None:
+                    continue
+                rows.append([str(count), phase if method != 'shell' else '%s (%s)' % (phase, shell_phase),
+                             method, _fmt(entry['wall'], '.2f'), _fmt(entry.get('ratio'), '.2f'),
+                             _fmt(entry['total_cpu'], '.2f'), _fmt(entry.get('cpu_ratio'), '.2f'),
+                             _fmt(entry['module_wall'], '.2f'), _fmt(entry['module_cpu'], '.2f'),
+                             _fmt(entry['peak_kib'] and entry['peak_kib'] / 1024.0, '.1f'),
+                             _fmt(entry['changed_max'] if method != 'shell' else None, 'd')])
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    lines = ['  '.join(cell.rjust(width) for cell, width in zip(row, widths)) for row in rows]
+    lines.insert(1, '  '.join('-' * width for width in widths))
+    return '\n'.join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--n', default='50,200,500', help='container counts, comma-separated')
+    parser.add_argument('--repeat', type=int, default=1, help='runs per N and method; the median is shown')
+    parser.add_argument('--methods', default=None,
+                        help='comma-separated among shell, modules, role, floor and the --baseline names '
+                             '(default: shell, modules, role if it exists, and the baselines)')
+    parser.add_argument('--python', default=DEFAULT_PYTHON,
+                        help='the managed host\'s Python (pyroute2 comes with it); default %(default)s')
+    parser.add_argument('--json', help='also write the results to this file')
+    parser.add_argument('--profile', metavar='DIR', help='run every module under cProfile, leaving .prof files in DIR')
+    parser.add_argument('--baseline', metavar='[NAME=]DIR', action='append', default=[],
+                        help='also run the modules playbook with the collection under this collections '
+                             'path, as method NAME (default "baseline"); may be repeated')
+    parser.add_argument('--inner', help=argparse.SUPPRESS)
+    parser.add_argument('--collections', help=argparse.SUPPRESS)
+    parser.add_argument('--count', type=int, help=argparse.SUPPRESS)
+    parser.add_argument('--out', help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inner:
+        return inner(args)
+
+    counts = [int(value) for value in args.n.split(',') if value.strip()]
+    if args.methods:
+        methods = args.methods.split(',')
+    else:
+        methods = ['shell', 'modules'] + (['role'] if os.path.exists(ROLE_TASKS) else [])
+    baselines = {}
+    for value in args.baseline:
+        name, _, path = value.rpartition('=')
+        baselines[name or 'baseline'] = os.path.abspath(path)
+    if not args.methods:
+        methods += sorted(baselines)
+    unknown = set(methods) - set(['shell']) - set(PLAYBOOKS) - set(baselines)
+    if unknown:
+        parser.error('unknown methods: %s' % ', '.join(sorted(unknown)))
+    if args.profile:
+        os.makedirs(args.profile, exist_ok=True)
+        args.profile = os.path.abspath(args.profile)
+    python = os.path.abspath(args.python) if os.sep in args.python else args.python
+    started = dict(time=time.strftime('%Y-%m-%d %H:%M:%S'), loadavg=loadavg())
+    runs = []
+    for count in counts:
+        for repeat in range(args.repeat):
+            for method in methods:
+                load = loadavg()
+                result = measure(method, count, python, args.profile, baselines)
+                result.update(repeat=repeat + 1, loadavg_before=load)
+                runs.append(result)
+                phases = result.get('phases', {})
+                print('N=%d %s #%d (load %.2f): %s' % (
+                    count, method, repeat + 1, load, result.get('error') or ', '.join(
+                        '%s %.2fs' % (phase, numbers['wall']) for phase, numbers in phases.items())),
+                    file=sys.stderr)
+    summary = summarize(runs)
+    print()
+    print('%s, %d CPUs, load average %.2f at the start and %.2f at the end; python %s; median of %d'
+          % (started['time'], os.cpu_count(), started['loadavg'], loadavg(), python, args.repeat))
+    print(table(summary, counts, methods))
+    failed = [run for run in runs if 'error' in run]
+    for run in failed:
+        print('FAILED: N=%d %s #%d: %s (log: %s)' % (run['n'], run['method'], run['repeat'],
+                                                   run['error'], run.get('log')))
+    if args.json:
+        with open(args.json, 'w') as out:
+            json.dump(dict(started=started, ended_loadavg=loadavg(), cpus=os.cpu_count(), python=python,
+                           repeat=args.repeat, counts=counts, methods=methods, runs=runs,
+                           summary=[dict(n=key[0], method=key[1], phase=key[2], **value)
+                                    for key, value in sorted(summary.items())]),
+                      out, indent=1)
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The benchmark's containers: names and addresses, the same as shell_baseline.sh makes.
+
+Container i (1-based) is namespace ``c<i>`` with ``eth0`` at 10.200.0.(i+1)/16 onwards,
+cabled by ``veth-c<i>`` to the bridge ``bench0`` (10.200.0.1/16), its default route via
+the bridge and ``nameserver 10.200.0.1`` in /etc/netns/c<i>/resolv.conf.
+"""
+
+BRIDGE = 'bench0'
+GATEWAY = '10.200.0.1'
+PREFIX = 16
+
+
+def container_address(index):
+    host = index + 1
+    return '10.200.%d.%d' % (host >> 8, host & 255)
+
+
+def containers(count):
+    return [dict(name='c%d' % index, address='%s/%d' % (container_address(index), PREFIX))
+            for index in range(1, count + 1)]
+
+
+def host_end(name):
+    return 'veth-%s' % name
+
+
+def playbook_vars(count, state='present'):
+    """Variables of containers.yml (the modules-only playbook) and of the role's playbook."""
+    found = containers(count)
+    names = [container['name'] for container in found]
+    return dict(
+        bench_state=state,
+        bench_bridge=BRIDGE,
+        bench_gateway=GATEWAY,
+        bench_gateway_cidr='%s/%d' % (GATEWAY, PREFIX),
+        bench_containers=found,
+        bench_names=names,
+        bench_veths=[dict(name=host_end(name), peer='eth0', peer_netns=name, master=BRIDGE)
+                     for name in names],
+        bench_addresses=[dict(netns=container['name'], interface='eth0', address=[container['address']])
+                         for container in found],
+        bench_routes=[dict(netns=name, dest='default', gateway=GATEWAY) for name in names],
+        bench_resolv=[dict(name=name) for name in names],
+        # the role's variables (benchmarks/docker_bridge.yml)
+        docker_bridge_mode='none',
+        docker_bridge_state=state,
+        docker_bridge_interface=BRIDGE,
+        docker_bridge_subnet='10.200.0.0/%d' % PREFIX,
+        docker_bridge_containers=[dict(name=container['name'], address=container['address'].split('/')[0])
+                                  for container in found],
+        docker_bridge_dns=[GATEWAY],
+        docker_bridge_hosts_file=False,
+        docker_bridge_veth_prefix='veth-',
+    )
