@@ -17,6 +17,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
+import fcntl
 import os
 
 from ansible.module_utils.basic import missing_required_lib
@@ -52,6 +54,8 @@ class Plan(object):
         self.returns = {}
         self.warnings = []
         self._finishers = []
+        self.applied = []  # changes made and, after a rollback, still in effect
+        self.undone = []  # summaries of changes made, then undone after a failure
 
     def add(self, summary, apply, undo=None):
         self.changes.append(Change(summary, apply, undo))
@@ -70,37 +74,44 @@ class Plan(object):
         return bool(self.changes)
 
     def apply(self):
-        done = []
         for change in self.changes:
             try:
                 change.apply()
             except Exception as exc:
-                undone, stuck = self._rollback(done)
+                undone, stuck = self._rollback()
                 msg = 'failed to %s: %s' % (change.summary, getattr(exc, 'reason', exc))
                 if undone:
                     msg += '; undid: %s' % ', '.join(undone)
                 if stuck:
                     msg += '; could NOT undo: %s' % ', '.join(stuck)
                 raise PlanFailure(msg)
-            done.append(change)
+            self.applied.append(change)
 
-    @staticmethod
-    def _rollback(done):
-        undone, stuck = [], []
-        for change in reversed(done):
+    def _rollback(self):
+        """Undo the applied changes, newest first; keep in self.applied those that stuck."""
+        stuck, kept = [], []
+        for change in reversed(self.applied):
             if change.undo is None:
                 stuck.append(change.summary)
+                kept.append(change)
                 continue
             try:
                 change.undo()
-                undone.append(change.summary)
+                self.undone.append(change.summary)
             except Exception as exc:  # keep undoing the rest; report what stuck
-                stuck.append('%s (%s)' % (change.summary, exc))
-        return undone, stuck
+                stuck.append('%s (%s)' % (change.summary, getattr(exc, 'reason', exc)))
+                kept.append(change)
+        self.applied = kept[::-1]
+        return self.undone, stuck
 
     def finish(self, applied):
         for finisher in self._finishers:
             finisher(applied)
+
+    def failure_result(self):
+        """What a failed task reports: the changes it left in effect, and those it undid."""
+        return dict(changed=bool(self.applied), actions=[change.summary for change in self.applied],
+                    undone=self.undone)
 
     def result(self, with_diff):
         result = dict(changed=self.changed, actions=[change.summary for change in self.changes])
@@ -175,7 +186,7 @@ def expand_items(params, item_options, required=()):
     entry_validator = ArgumentSpecValidator(argspec.entry_options(item_options))
     items = []
     for position, entry in enumerate(entries, 1):
-        where = 'aggregate item %d: ' % position if entry is not None else ''
+        where = entry_label(position, entry, required) if entry is not None else ''
         if entry is not None:
             checked = entry_validator.validate(entry)
             if checked.error_messages:
@@ -193,6 +204,27 @@ def expand_items(params, item_options, required=()):
     return items
 
 
+def entry_label(position, entry, required):
+    """'aggregate item 3 (name=br0): ', what messages about an entry start with."""
+    key = required[0] if required else None
+    value = entry.get(key) if key and isinstance(entry, dict) else None
+    if value in (None, '', []):
+        return 'aggregate item %d: ' % position
+    return 'aggregate item %d (%s=%s): ' % (position, key, value)
+
+
+@contextlib.contextmanager
+def about(item):
+    """Name the aggregate entry that bad input raised inside the block is about."""
+    try:
+        yield
+    except ValidationError as exc:
+        where = item.get('_where')
+        if not where or str(exc).startswith(where):
+            raise
+        raise ValidationError(where + str(exc))
+
+
 def describe_entry_error(error):
     # ArgumentSpecValidator leaves the heading of this one to AnsibleModule.
     if isinstance(error, UnsupportedError):
@@ -200,22 +232,45 @@ def describe_entry_error(error):
     return error.msg
 
 
-def run(module, planner, item_options, required=()):
-    """Plan, report and (unless in check mode) apply; exits the module."""
-    if not netlink.HAS_PYROUTE2:
+@contextlib.contextmanager
+def one_task_at_a_time():
+    """Hold a lock while a task reads, plans and applies.
+
+    Two playbooks (or forks) acting on one host at once would otherwise both
+    plan from the same state and the second fail on what the first made
+    ("File exists"). The lock is a flock on the module's own network
+    namespace (its nsfs inode), so it is per host, needs no file of its own,
+    and a test sandbox with its own namespace has its own lock.
+    """
+    fd = namespaces.own_namespace_fd()
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def run(module, planner, item_options, required=(), needs_netlink=True):
+    """Plan, report and (unless in check mode) apply; exits the module.
+
+    needs_netlink=False for planners that never open a Session (files only),
+    so that they work on a host without pyroute2.
+    """
+    if needs_netlink and not netlink.HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2'),
                          exception=netlink.PYROUTE2_IMPORT_ERROR)
     plan = Plan()
     host = Host(module.check_mode, plan.warnings.append)
     try:
         items = expand_items(module.params, item_options, required)
-        planner(host, items, plan)
-        if not module.check_mode:
-            plan.apply()
+        with one_task_at_a_time():
+            planner(host, items, plan)
+            if not module.check_mode:
+                plan.apply()
         plan.finish(applied=not module.check_mode)
     except (ValidationError, NamespaceError, NetlinkFailure, PlanFailure, OSError) as exc:
         host.close()
-        module.fail_json(msg=str(exc), actions=[change.summary for change in plan.changes])
+        module.fail_json(msg=str(exc), **plan.failure_result())
     host.close()
     for warning in plan.warnings:
         module.warn(warning)

@@ -12,7 +12,7 @@ import ipaddress
 import time
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import validation
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure, netns_of
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure, about, netns_of
 
 IFA_F_NODAD = 0x02
 IFA_F_DADFAILED = 0x08
@@ -34,14 +34,15 @@ def group_items(items):
     """Items by (netns, interface), in first-seen order: one desired set per interface."""
     groups = {}
     for item in items:
-        interface = validation.interface_name(item['interface'], 'interface')
-        addresses = [validation.interface_address(value) for value in item['address'] or []]
-        if not addresses and not (item['exclusive'] and item['state'] == 'present'):
-            raise validation.ValidationError('%saddress is required (or exclusive=true with no '
-                                             'address, to remove every global address)' % item['_where'])
-        if item['dad_timeout'] < 0:
-            raise validation.ValidationError('dad_timeout must not be negative')
-        key = (netns_of(item), interface)
+        with about(item):
+            interface = validation.interface_name(item['interface'], 'interface')
+            addresses = [validation.interface_address(value) for value in item['address'] or []]
+            if not addresses and not (item['exclusive'] and item['state'] == 'present'):
+                raise validation.ValidationError('address is required (or exclusive=true with no '
+                                                 'address, to remove every global address)')
+            if item['dad_timeout'] < 0:
+                raise validation.ValidationError('dad_timeout must not be negative')
+            key = (netns_of(item), interface)
         group = groups.setdefault(key, dict(present=[], absent=[], exclusive=False,
                                             dad=item['dad'], dad_timeout=item['dad_timeout']))
         group[item['state']].extend(addresses)

@@ -165,7 +165,7 @@ class Wanted(object):
                            for position, entry in enumerate(item['hosts'], 1)]
                 self.texts[HOSTS] = render_hosts(entries)
         except ValidationError as exc:
-            raise ValidationError('%snamespace %s: %s' % (where, self.name, exc))
+            raise ValidationError('%s%s' % (where or 'namespace %s: ' % self.name, exc))
 
     def _resolv_conf(self, item, warn):
         servers = _unique([nameserver(value) for value in validation.as_list(item.get('nameservers'))],

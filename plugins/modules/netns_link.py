@@ -153,8 +153,16 @@ EXAMPLES = r'''
 
 RETURN = r'''
 actions:
-  description: What was done, or in check mode what would be done, one line per change.
+  description:
+    - What was done, or in check mode what would be done, one line per change.
+    - When the task fails, only what it did and left in effect (a change it could not undo).
   returned: always
+  type: list
+  elements: str
+  sample: ["create bridge br0 in the module's own namespace"]
+undone:
+  description: When the task fails, what it had done and then undid, newest first.
+  returned: failure
   type: list
   elements: str
   sample: ["create bridge br0 in the module's own namespace"]

@@ -95,8 +95,8 @@ notes:
     managed files is a symlink, the task fails and names it, and nothing is written.
   - C(ip netns exec) bind-mounts a file only over one that exists in C(/etc); a host without
     C(/etc/hosts) gets no namespace hosts file either.
-  - The engine checks for pyroute2 as in every module of the collection, although this one
-    does not use it.
+  - Unlike the other modules of the collection, this one does not need pyroute2 on the host, as
+    it only writes files.
 seealso:
   - module: linuxnet.netns.netns
 author:
@@ -149,11 +149,19 @@ files:
   elements: str
   sample: ["/etc/netns/nstest/resolv.conf", "/etc/netns/nstest/hosts"]
 actions:
-  description: What was done, or in check mode what would be done, one line per change.
+  description:
+    - What was done, or in check mode what would be done, one line per change.
+    - When the task fails, only what it did and left in effect (a change it could not undo).
   returned: always
   type: list
   elements: str
   sample: ["create directory /etc/netns/nstest", "create /etc/netns/nstest/resolv.conf"]
+undone:
+  description: When the task fails, what it had done and then undid, newest first.
+  returned: failure
+  type: list
+  elements: str
+  sample: ["create bridge br0 in the module's own namespace"]
 diff:
   description:
     - With C(--diff), the content of each managed file, keyed by its path, before and after
@@ -180,7 +188,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, eng
 def main():
     options = argspec.item_options(plan_resolv.OPTIONS, shared=False)
     module = AnsibleModule(**argspec.module_kwargs(options))
-    engine.run(module, plan_resolv.plan, options, plan_resolv.REQUIRED)
+    engine.run(module, plan_resolv.plan, options, plan_resolv.REQUIRED, needs_netlink=False)
 
 
 if __name__ == '__main__':

@@ -103,11 +103,19 @@ EXAMPLES = r'''
 
 RETURN = r'''
 actions:
-  description: What was done, or in check mode what would be done, one line per change.
+  description:
+    - What was done, or in check mode what would be done, one line per change.
+    - When the task fails, only what it did and left in effect (a change it could not undo).
   returned: always
   type: list
   elements: str
   sample: ["add route default via 192.168.11.100 in netns nstest"]
+undone:
+  description: When the task fails, what it had done and then undid, newest first.
+  returned: failure
+  type: list
+  elements: str
+  sample: ["create bridge br0 in the module's own namespace"]
 '''
 
 from ansible.module_utils.basic import AnsibleModule

@@ -45,7 +45,8 @@ def test_aggregate_entries_inherit_top_level_values():
         ('b', 9000, 'absent', 'ns1'),
         ('c', 1400, 'present', 'ns2'),
     ]
-    assert [i['_where'] for i in items] == ['aggregate item 1: ', 'aggregate item 2: ', 'aggregate item 3: ']
+    assert [i['_where'] for i in items] == ['aggregate item 1 (name=a): ', 'aggregate item 2 (name=b): ',
+                                            'aggregate item 3 (name=c): ']
 
 
 def test_aggregate_entry_does_not_leak_into_the_next():
@@ -276,7 +277,7 @@ def test_run_refuses_bad_input_before_applying_anything(with_pyroute2):
     recorder = Recorder()
     kind, result = run(FakeModule(aggregate=[dict(name='a'), dict(name='bad')]), make_planner(recorder, 'bad'))
     assert kind is Failed
-    assert result['msg'] == 'aggregate item 2: name bad is bad'
+    assert result['msg'] == 'aggregate item 2 (name=bad): name bad is bad'
     assert recorder.log == []
 
 

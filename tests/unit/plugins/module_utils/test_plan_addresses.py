@@ -86,6 +86,10 @@ def test_exclusive_without_address_is_allowed():
     (dict(address=['10.0.0.1/24'], interface='x' * 16), 'is 16 bytes long'),
     (dict(address=['10.0.0.1/24'], netns='../../tmp/x'), "contains '/'"),
     (dict(address=['10.0.0.1/24'], dad_timeout=-1), 'dad_timeout must not be negative'),
+    (dict(address=['10.0.0.1/24'], interface='eth/0', _where='aggregate item 3 (interface=eth/0): '),
+     r"^aggregate item 3 \(interface=eth/0\): interface 'eth/0' contains '/'"),
+    (dict(address=['10.0.0.1/24'], netns='-x', _where='aggregate item 2 (interface=eth0): '),
+     r"^aggregate item 2 \(interface=eth0\): namespace name '-x' starts with '-'"),
 ])
 def test_refused(values, message):
     with pytest.raises(ValidationError, match=message):

@@ -104,7 +104,7 @@ def test_aggregate_position_in_message():
     params = defaults(aggregate=[dict(name='a', source='10.0.0.0/24'), dict(name='b', source='10.0.1.1/24')])
     items = expand_items(params, OPTIONS, plan_nat.REQUIRED)
     plan_nat.rule_set(items[0])
-    with pytest.raises(ValidationError, match='^aggregate item 2: source'):
+    with pytest.raises(ValidationError, match=r'^aggregate item 2 \(name=b\): source'):
         plan_nat.rule_set(items[1])
 
 
@@ -493,7 +493,7 @@ def test_plan_undo_of_a_new_table_deletes_it(kernel):
 def test_plan_twice_the_same_name_is_refused(kernel):
     params = defaults(source='10.0.0.0/24',
                       aggregate=[dict(name='a'), dict(name='a', netns='other'), dict(name='a')])
-    with pytest.raises(ValidationError, match='aggregate item 3: rule set a is named twice'):
+    with pytest.raises(ValidationError, match=r'aggregate item 3 \(name=a\): rule set a is named twice'):
         plan_nat.plan(FakeHost(), expand_items(params, OPTIONS, plan_nat.REQUIRED), Plan())
 
 

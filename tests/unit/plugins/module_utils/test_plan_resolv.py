@@ -176,7 +176,7 @@ def test_wanted_refused(values, message):
 
 
 def test_wanted_names_the_aggregate_item():
-    with pytest.raises(ValidationError, match='^aggregate item 2: namespace ns1: nameserver'):
+    with pytest.raises(ValidationError, match='^aggregate item 2: nameserver'):
         plan_resolv.Wanted(item(nameservers=['x'], _where='aggregate item 2: '), lambda text: None)
 
 
