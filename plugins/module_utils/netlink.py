@@ -16,7 +16,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import random
 import socket
+import time
 import traceback
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces
@@ -37,7 +39,10 @@ except ImportError:
         pass
 
 IFF_UP = 0x1
-DUMP_ATTEMPTS = 10
+NLM_F_DUMP_INTR = 0x10  # pyroute2 0.9 no longer raises NetlinkDumpInterrupted for it
+DUMP_ATTEMPTS = 30
+DUMP_PAUSE = 0.002  # seconds, doubled at each retry up to DUMP_PAUSE_MAX
+DUMP_PAUSE_MAX = 0.2
 NSID_NOT_ASSIGNED = 0x7fffffff  # the kernel says -1, pyroute2 reads it unsigned
 FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6}
 
@@ -45,19 +50,40 @@ FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6}
 class NetlinkFailure(Exception):
     """The kernel refused a request; the message says which and why."""
 
-    def __init__(self, message, reason=None):
+    def __init__(self, message, reason=None, code=None, said=None):
         super(NetlinkFailure, self).__init__(message)
         self.reason = reason or message
+        self.code = code  # the errno the kernel answered, if it did
+        self.said = said  # the kernel's own words (extended ack), if it gave any
+
+
+def kernel_says(error):
+    """The extended ack message of a NetlinkError, if the kernel gave one."""
+    code = getattr(error, 'code', None)
+    args = getattr(error, 'args', ())
+    said = args[1] if len(args) > 1 else None
+    if not said or not code or said == os.strerror(code):
+        return None  # pyroute2 fills in strerror when the kernel said nothing more
+    return str(said).rstrip('.')
 
 
 def describe(error):
     code = getattr(error, 'code', None)
     if code:
         try:
-            return '%s (errno %d)' % (os.strerror(code), code)
+            text = '%s (errno %d)' % (os.strerror(code), code)
         except ValueError:
-            pass
+            return str(error)
+        said = kernel_says(error)
+        return '%s: %s' % (text, said) if said else text
     return str(error)
+
+
+def interrupted(msg):
+    try:
+        return bool(msg['header']['flags'] & NLM_F_DUMP_INTR)
+    except (KeyError, TypeError):
+        return False
 
 
 def link_from_message(msg):
@@ -73,6 +99,9 @@ def link_from_message(msg):
         'name': msg.get_attr('IFLA_IFNAME'),
         'kind': kind,
         'mtu': msg.get_attr('IFLA_MTU'),
+        # the range the driver accepts; 0 (or a kernel too old to say) means no limit
+        'min_mtu': msg.get_attr('IFLA_MIN_MTU') or None,
+        'max_mtu': msg.get_attr('IFLA_MAX_MTU') or None,
         'mac': mac.lower() if mac else None,
         'up': bool(msg['flags'] & IFF_UP),
         'master_index': msg.get_attr('IFLA_MASTER'),
@@ -93,6 +122,7 @@ def address_from_message(msg):
         'family': family,
         'address': address,
         'prefixlen': msg['prefixlen'],
+        'broadcast': msg.get_attr('IFA_BROADCAST'),
         'scope': msg['scope'],
         'flags': flags if flags is not None else msg['flags'],
     }
@@ -128,7 +158,9 @@ class Session(object):
         self.fd = fd  # an open descriptor on the namespace
         self.ident = ident
         with namespaces.entered(fd):
-            self.ipr = IPRoute()
+            # ext_ack: the kernel says why it refused ("A VXLAN device with the specified VNI
+            # already exists"), not only an errno
+            self.ipr = IPRoute(ext_ack=True)
         self._links = None
         self._addresses = None
         self._routes = {}
@@ -140,13 +172,22 @@ class Session(object):
 
     # -- reading ------------------------------------------------------
     def _dump(self, call):
+        """A consistent dump: one that concurrent changes interrupted is read again.
+
+        After a short, growing, random pause, so that a retry does not fall into
+        the same burst of changes.
+        """
         for attempt in range(DUMP_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0, min(DUMP_PAUSE * 2 ** attempt, DUMP_PAUSE_MAX)))
             try:
-                return list(call())
-            except NetlinkDumpInterrupted:
-                if attempt == DUMP_ATTEMPTS - 1:
-                    raise NetlinkFailure('netlink dump in %s kept being interrupted by concurrent '
-                                         'changes' % self.label)
+                messages = list(call())
+            except NetlinkDumpInterrupted:  # pyroute2 0.7
+                continue
+            if not any(interrupted(msg) for msg in messages):  # pyroute2 0.9 only flags it
+                return messages
+        raise NetlinkFailure('netlink dump in %s kept being interrupted by concurrent changes'
+                             % self.label)
 
     def links(self):
         """Links by name: the kernel's, then as the plan so far will leave them."""
@@ -209,7 +250,8 @@ class Session(object):
         try:
             return getattr(self.ipr, method)(*args, **kwargs)
         except NetlinkError as exc:
-            raise NetlinkFailure('%s in %s failed: %s' % (what, self.label, describe(exc)), describe(exc))
+            raise NetlinkFailure('%s in %s failed: %s' % (what, self.label, describe(exc)), describe(exc),
+                                 getattr(exc, 'code', None), kernel_says(exc))
 
 
 class AbsentSession(object):

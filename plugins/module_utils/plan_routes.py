@@ -16,7 +16,7 @@ __metaclass__ = type
 import ipaddress
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import validation
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure, netns_of
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure, about, netns_of
 
 TABLES = {'main': 254, 'local': 255, 'default': 253}
 SCOPES = {'global': 0, 'universe': 0, 'site': 200, 'link': 253, 'host': 254}
@@ -60,16 +60,16 @@ def desired_route(item):
     where = item['_where']
     family = {'ipv4': 4, 'ipv6': 6}.get(item['family'])
     gateway = validation.ip_address(item['gateway'], 'gateway') if item['gateway'] else None
-    if family is None and gateway is not None:
-        family = gateway.version
-    dest = validation.route_destination(item['dest'], family)
+    # "default" takes its family from family=, else from the gateway
+    dest = validation.route_destination(item['dest'], family or (gateway.version if gateway else None))
     if family is not None and dest.version != family:
-        raise validation.ValidationError('%sdest %s is IPv%d but the route is IPv%d'
-                                         % (where, item['dest'], dest.version, family))
+        raise validation.ValidationError('%sdest %s is IPv%d but family is %s'
+                                         % (where, item['dest'], dest.version, item['family']))
     family = dest.version
     if gateway is not None and gateway.version != family:
-        raise validation.ValidationError('%sgateway %s is not IPv%d like dest %s'
-                                         % (where, gateway, family, item['dest']))
+        raise validation.ValidationError('%sgateway %s is IPv%d but dest %s is IPv%d; a gateway must be '
+                                         'of the family of the route'
+                                         % (where, gateway, gateway.version, item['dest'], family))
     source = validation.ip_address(item['source'], 'source') if item['source'] else None
     if source is not None and source.version != family:
         raise validation.ValidationError('%ssource %s is not IPv%d' % (where, source, family))
@@ -146,8 +146,9 @@ def plan(host, items, plan):
     absent = []
     sessions = {}
     for item in items:
-        route = desired_route(item)
-        session = host.session(netns_of(item))
+        with about(item):
+            route = desired_route(item)
+            session = host.session(netns_of(item))
         sessions[id(session)] = session
         if item['state'] == 'absent':
             absent.append((session, route))
@@ -171,6 +172,7 @@ def plan(host, items, plan):
     for session_id, routes in wanted.items():
         session = sessions[session_id]
         for route in routes.values():
+            _check_interface(host, session, route)
             _check_reachable(host, session, route)
     for session, route in absent:
         _plan_absent(plan, session, route, kernel(session, route['family']))
@@ -208,6 +210,17 @@ def _plan_remove(plan, session, current, kernel):
              lambda: _request(session, 'del', current),
              lambda: _request(session, 'add', current))
     kernel.pop(route_key(current), None)
+
+
+def _check_interface(host, session, route):
+    """Refuse, before any change, a route through an interface the namespace does not have."""
+    if not route['interface'] or not session.exists or session.link(route['interface']) is not None:
+        return
+    message = 'interface %s of route %s does not exist in %s' % (route['interface'], label(route), session.label)
+    if host.check_mode:
+        host.warn(message + '; assuming an earlier task creates it')
+        return
+    raise PlanFailure(message)
 
 
 def _check_reachable(host, session, route):

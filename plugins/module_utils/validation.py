@@ -20,8 +20,9 @@ from ansible.module_utils.six import string_types
 
 IFNAMSIZ = 16  # the kernel's limit, including the terminating NUL
 NAME_MAX = 255
-MTU_MIN = 68
-MTU_MAX = 65535
+MTU_MIN = 68  # below it IPv4 stops working (the kernel's ETH_MIN_MTU); lo alone would go lower
+MTU_MAX = 2 ** 31 - 1  # the kernel keeps an MTU in an int; lo and dummy take any up to it
+ETH_MAX_MTU = 65535  # what veth, bridge, vxlan, macvlan and vlan drivers accept at most
 
 _MAC_RE = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
 
@@ -79,11 +80,21 @@ def namespace_ref(value):
 
 
 def mtu(value, what='mtu'):
+    """An MTU any link could take; each driver's own limit is checked against the link."""
     if value is None:
         return None
     if not MTU_MIN <= int(value) <= MTU_MAX:
         raise ValidationError('%s %s is out of range (%d..%d)' % (what, value, MTU_MIN, MTU_MAX))
     return int(value)
+
+
+def mtu_for_link(value, name, low, high, what='mtu'):
+    """value within what the link's driver accepts (low/high None: no such limit)."""
+    if value is None:
+        return
+    if (low and value < low) or (high and value > high):
+        raise ValidationError('%s %d is out of range for %s (%d..%d)' % (what, value, name, low or MTU_MIN,
+                                                                         high or MTU_MAX))
 
 
 def mac_address(value, what='mac'):

@@ -326,7 +326,9 @@ def test_plan_link_creates_then_converges_nothing():
     summaries, plan = plan_links_for(session, dict(name='br0', kind='bridge', mtu=1400))
     assert summaries == ["create bridge br0 in the module's own namespace"]
     plan.apply()
-    assert session.calls == [('link', 'add', dict(ifname='br0', kind='bridge', mtu=1400, state='up'))]
+    # a bridge's mtu is set once it exists, so that ports joining later do not lower it
+    assert session.calls == [('link', 'add', dict(ifname='br0', kind='bridge', state='up')),
+                             ('link', 'set', dict(index=None, mtu=1400))]
     session = link_session(link('br0', 2, kind='bridge', mtu=1400, mac='02:ab:cd:00:00:01'))
     assert plan_links_for(session, dict(name='br0', kind='bridge', mtu=1400, mac='02:AB:CD:00:00:01'))[0] == []
 
@@ -350,8 +352,10 @@ def test_plan_link_vni_change_recreates():
     session = link_session(link('vx1', 2, kind='vxlan', data=data))
     same = dict(name='vx1', kind='vxlan', vni=42, remote='198.18.0.2')
     assert plan_links_for(session, same)[0] == []
-    assert plan_links_for(session, dict(same, vni=43))[0] == ["delete vxlan vx1 in the module's own namespace",
-                                                             "create vxlan vx1 in the module's own namespace"]
+    assert plan_links_for(session, dict(same, vni=43))[0] == [
+        "create vxlan vx1 in the module's own namespace under a temporary name",
+        "delete vxlan vx1 in the module's own namespace",
+        "rename the new vxlan to vx1 in the module's own namespace"]
 
 
 def test_plan_link_kind_mismatch_needs_recreate():

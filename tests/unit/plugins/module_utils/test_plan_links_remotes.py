@@ -93,7 +93,8 @@ def test_left_out_the_fdb_is_not_read():
 def test_a_recreated_link_starts_empty():
     session = vxlan_session('198.18.0.12')
     summaries, _ = plan_links_for(session, dict(VXLAN, vni=43, remotes=['198.18.0.12']))
-    assert summaries == ['delete vxlan vx0 in ' + OWN, 'create vxlan vx0 in ' + OWN,
+    assert summaries == ['create vxlan vx0 in %s under a temporary name' % OWN, 'delete vxlan vx0 in ' + OWN,
+                         'rename the new vxlan to vx0 in ' + OWN,
                          'add remote 198.18.0.12 to the flood list of vx0 in ' + OWN]
 
 

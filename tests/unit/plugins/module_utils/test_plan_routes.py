@@ -106,9 +106,11 @@ def test_whole_form():
 
 @pytest.mark.parametrize('values, message', [
     (dict(dest='10.1.0.1/16', gateway='10.0.0.1'), "has host bits set; did you mean 10.1.0.0/16"),
-    (dict(dest='10.1.0.0/24', gateway='2001:db8::1'), 'dest 10.1.0.0/24 is IPv4 but the route is IPv6'),
-    (dict(dest='2001:db8:1::/48', gateway='10.0.0.1'), 'is IPv6 but the route is IPv4'),
-    (dict(dest='10.1.0.0/24', interface='eth0', family='ipv6'), 'is IPv4 but the route is IPv6'),
+    (dict(dest='10.1.0.0/24', gateway='2001:db8::1'),
+     '^gateway 2001:db8::1 is IPv6 but dest 10.1.0.0/24 is IPv4; a gateway must be of the family of the route$'),
+    (dict(dest='2001:db8:1::/48', gateway='10.0.0.1'), '^gateway 10.0.0.1 is IPv4 but dest 2001:db8:1::/48 is IPv6'),
+    (dict(dest='default', gateway='2001:db8::1', family='ipv4'), '^gateway 2001:db8::1 is IPv6 but dest default is IPv4'),
+    (dict(dest='10.1.0.0/24', interface='eth0', family='ipv6'), '^dest 10.1.0.0/24 is IPv4 but family is ipv6$'),
     (dict(dest='10.1.0.0/24', gateway='10.0.0.1', source='2001:db8::1'), 'source 2001:db8::1 is not IPv4'),
     (dict(dest='10.1.0.0/24', gateway='gw.example'), "gateway 'gw.example' is not an IP address"),
     (dict(dest='10.1.0.0/24', gateway='10.0.0.1', source='me'), "source 'me' is not an IP address"),
@@ -289,6 +291,26 @@ def test_unreachable_gateway_is_refused_before_anything():
     with pytest.raises(PlanFailure, match='gateway 198.51.100.1 is not reachable in netns t: no connected route'):
         plan_for(session, dict(dest='10.1.0.0/24', gateway='10.0.0.1'), dict(dest='10.5.0.0/24', gateway='198.51.100.1'))
     assert session.calls == []
+
+
+def test_unknown_interface_is_refused_before_anything():
+    session = routes_session()
+    with pytest.raises(PlanFailure, match='^interface eth9 of route 10.5.0.0/24 dev eth9 does not exist in netns t$'):
+        plan_for(session, dict(dest='10.1.0.0/24', gateway='10.0.0.1'), dict(dest='10.5.0.0/24', interface='eth9'))
+    assert session.calls == []
+
+
+def test_unknown_interface_in_check_mode_is_a_warning():
+    plan, host = plan_for(routes_session(), dict(dest='10.5.0.0/24', interface='eth9'), check_mode=True)
+    assert summaries(plan) == ['add route 10.5.0.0/24 dev eth9 in netns t']
+    assert host.warnings == ['interface eth9 of route 10.5.0.0/24 dev eth9 does not exist in netns t; '
+                             'assuming an earlier task creates it']
+
+
+def test_bad_input_names_its_aggregate_item():
+    with pytest.raises(ValidationError, match=r"^aggregate item 2 \(dest=10.2.0.0/24\): gateway 'x' is not an IP"):
+        plan_for(routes_session(), dict(dest='10.1.0.0/24', gateway='10.0.0.1'),
+                 dict(dest='10.2.0.0/24', gateway='x', _where='aggregate item 2 (dest=10.2.0.0/24): '))
 
 
 def test_unreachable_gateway_on_another_interface():

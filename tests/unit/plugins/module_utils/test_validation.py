@@ -108,15 +108,32 @@ def test_namespace_ref_refused(value, message):
 
 # ---- mtu ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('value, normal', [(None, None), (68, 68), (1500, 1500), ('9000', 9000), (65535, 65535)])
+# lo has 65536 and takes up to 2147483647 on a 6.x kernel; veth and bridge stop at 65535 (measured)
+@pytest.mark.parametrize('value, normal', [(None, None), (68, 68), (1500, 1500), ('9000', 9000), (65535, 65535),
+                                           (65536, 65536), (2147483647, 2147483647)])
 def test_mtu_accepted(value, normal):
     assert validation.mtu(value) == normal
 
 
-@pytest.mark.parametrize('value', [0, 20, 67, 65536, 70000, -1])
+@pytest.mark.parametrize('value', [0, 20, 67, 2147483648, -1])
 def test_mtu_refused(value):
-    with pytest.raises(ValidationError, match=r'mtu %s is out of range \(68\.\.65535\)' % value):
+    with pytest.raises(ValidationError, match=r'mtu %s is out of range \(68\.\.2147483647\)' % value):
         validation.mtu(value)
+
+
+@pytest.mark.parametrize('value, low, high', [(1500, 68, 65535), (65535, 68, 65535), (70000, None, None),
+                                              (None, 68, 65535)])
+def test_mtu_for_link_accepted(value, low, high):
+    validation.mtu_for_link(value, 'v0', low, high)
+
+
+@pytest.mark.parametrize('value, low, high, message', [
+    (65536, 68, 65535, r'^mtu 65536 is out of range for v0 \(68\.\.65535\)$'),
+    (100, 1280, None, r'^mtu 100 is out of range for v0 \(1280\.\.2147483647\)$'),
+])
+def test_mtu_for_link_refused(value, low, high, message):
+    with pytest.raises(ValidationError, match=message):
+        validation.mtu_for_link(value, 'v0', low, high)
 
 
 # ---- MAC addresses --------------------------------------------------------------------------
