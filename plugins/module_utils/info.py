@@ -360,8 +360,8 @@ def namespace_report(entry, detail, by_nsid=None, links_of=None):
         pids=entry.pids,
     )
     if detail:
-        report['links'] = [link_report(entry, link, by_nsid, links_of)
-                           for _, link in sorted(entry.links.items())]
+        report['links'] = [link_report(entry, entry.links[index], by_nsid, links_of)
+                           for index in sorted(entry.links)]
         report['addresses'] = [address_report(entry, address) for address in entry.addresses]
         report['routes'] = [route_report(entry, route) for route in entry.routes]
     return report

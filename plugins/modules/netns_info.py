@@ -82,7 +82,7 @@ seealso:
   - plugin: linuxnet.netns.netns
     plugin_type: become
 author:
-  - linuxnet.netns contributors
+  - linuxnet.netns contributors (@linuxnet)
 '''
 
 EXAMPLES = r'''

@@ -1,5 +1,4 @@
-#!/usr/bin/python3
-"""Check a netns_info result (JSON file) against what iproute2 shows: compare.py RESULT.json
+"""Check a netns_info result (JSON file) against what iproute2 shows: python3 compare.py RESULT.json
 
 For every namespace in the result: its inode and PIDs, and (when detailed) every link,
 address and route against `ip -j` run inside it (ip -n for named ones, nsenter otherwise).
