@@ -7,7 +7,7 @@ cd "$top"
 
 apt_packages=(python3 python3-venv python3-pyroute2 iproute2 nftables iptables
               openssh-server openssh-client iputils-ping procps util-linux make git
-              shellcheck)  # shellcheck: ansible-test sanity skips its shell script check without it
+              shellcheck)  # without it ansible-test sanity skips its check of the shell scripts
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
