@@ -21,7 +21,7 @@ in_lab() { LAB_STATE_DIR=$state "$lab" exec "$@"; }
 playbook() {
   in_lab env ANSIBLE_PIPELINING=1 ANSIBLE_NOCOLOR=1 .venv/bin/ansible-playbook \
     -i "$state/inventory.ini" -i tests/lab/docker-bridge.ini playbooks/docker-bridge.yml \
-    -e docker_bridge_mode="$mode" "$@"
+    -e docker_bridge_mode="$mode"
 }
 # the sum of changed= over the hosts of a PLAY RECAP
 changed_count() { awk '/^h[0-9]+ +: ok=/ { split($4, c, "="); n += c[2] } END { print n + 0 }' "$1"; }
@@ -55,7 +55,7 @@ second=$(changed_count "$state/second-run.log")
 
 echo "== connectivity"
 matrix=0
-in_lab tests/lab/docker_bridge_matrix.py "$state" --mode "$mode" --publish c1:8080 || matrix=1
+in_lab /usr/bin/python3 tests/lab/docker_bridge_matrix.py "$state" --mode "$mode" --publish c1:8080 || matrix=1
 
 echo
 echo "second run: changed=$second (must be 0)"

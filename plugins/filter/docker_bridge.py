@@ -411,107 +411,132 @@ def _dns(container, s):
     return item
 
 
+class _HostPlan(object):
+    """One host's plan: what it has (registry, cluster) and what its settings want."""
+
+    def __init__(self, settings, cluster, registry):
+        self.s = s = _settings(settings)
+        self.present = s.get('state', 'present') == 'present'
+        me = [entry for entry in cluster if entry['host'] == s['host']]
+        if not me:
+            raise PlanError('host %s is missing from the cluster' % s['host'])
+        self.me = me[0]
+        self.subnet = ipaddress.ip_network(self.me['subnet'])
+        self.gateway = ipaddress.ip_address(self.me['gateway'])
+        self.bridge = s['interface']
+        self.vxlan = s['vxlan_interface'] if self.present and s['mode'] == 'vxlan' else None
+        self.known, self.registered = _registry(registry, self.bridge)
+        self.mtu = _int(s['mtu'], 'docker_bridge_mtu', 68, 65535) if _given(s.get('mtu')) else (
+            DEFAULT_MTU - VXLAN_OVERHEAD if self.vxlan else DEFAULT_MTU)
+        self.peers = [entry for entry in cluster if entry['host'] != s['host']] if s['mode'] != 'none' else []
+
+    def peer_routes(self):
+        """Routes to the other hosts' subnets, by destination."""
+        routes = []
+        for peer in self.peers:
+            if self.vxlan:
+                routes.append(dict(dest=peer['subnet'], gateway=peer['gateway'], interface=self.vxlan, onlink=True))
+            else:
+                routes.append(dict(dest=peer['subnet'], gateway=peer['underlay']))
+        return sorted(routes, key=lambda route: ipaddress.ip_network(route['dest']))
+
+    def host_links(self):
+        """The bridge and the VXLAN device (or their removal), and their addresses."""
+        links, addresses = [], []
+        if self.present:
+            # a bridge without a MAC of its own takes its lowest port's, and changes with the ports
+            links.append(dict(name=self.bridge, kind='bridge', mac=_mac(self.gateway)))
+            addresses.append(dict(interface=self.bridge, address=['%s/%d' % (self.gateway, self.subnet.prefixlen)],
+                                  exclusive=True))
+        elif self.registered:
+            links.append(dict(name=self.bridge, kind='bridge', state='absent'))
+        if self.vxlan:
+            links.append(self._vxlan_link())
+            # the gateway address, again, as the overlay's source and the peers' next hop (as flannel does)
+            addresses.append(dict(interface=self.vxlan, address=['%s/32' % self.gateway], exclusive=True))
+        elif self.known['vxlan']:
+            links.append(dict(name=self.known['vxlan'], kind='vxlan', state='absent'))
+        return links, addresses
+
+    def _vxlan_link(self):
+        if self.me['underlay'] is None:
+            raise PlanError('mode vxlan needs the underlay address of %s' % self.s['host'])
+        link = dict(name=self.vxlan, kind='vxlan',
+                    vni=_int(self.s['vxlan_vni'], 'docker_bridge_vxlan_vni', 1, (1 << 24) - 1),
+                    dstport=_int(self.s['vxlan_port'], 'docker_bridge_vxlan_port', 1, 65535),
+                    local=self.me['underlay'], mtu=self.mtu,
+                    remotes=sorted(set(peer['underlay'] for peer in self.peers),
+                                   key=lambda address: ipaddress.ip_address(_text(address))))
+        if _given(self.s.get('vxlan_device')):
+            link['device'] = self.s['vxlan_device']
+        return link
+
+    def container_items(self, wanted, gone):
+        """The items of the netns, veth, netns_addr, netns_route and netns_resolv tasks for the containers."""
+        items = dict(netns=[], veths=[], addresses=[], routes=[], resolv=[])
+        for container in wanted:
+            name = container['name']
+            items['netns'].append(dict(name=name))
+            previous = self.known['containers'].get(name)
+            if previous and previous['veth'] != container['veth']:
+                # renamed host end (another veth_prefix): the old pair goes, with eth0 inside
+                items['veths'].append(dict(name=previous['veth'], peer=CONTAINER_INTERFACE, peer_netns=name,
+                                           state='absent'))
+            items['veths'].append(dict(name=container['veth'], peer=CONTAINER_INTERFACE, peer_netns=name,
+                                       master=self.bridge, mtu=container['mtu'] or self.mtu,
+                                       peer_mac=_mac(container['address'])))
+            items['addresses'].append(dict(netns=name, interface=CONTAINER_INTERFACE, exclusive=True,
+                                           address=['%s/%d' % (container['address'], self.subnet.prefixlen)]))
+            items['routes'].append(dict(netns=name, dest='default', gateway=str(self.gateway), exclusive=True))
+            items['resolv'].append(_dns(container, self.s))
+        for name in gone:
+            items['netns'].append(dict(name=name, state='absent', force=bool(self.s.get('force_remove'))))
+            items['veths'].append(dict(name=self.known['containers'][name]['veth'], state='absent'))
+            items['resolv'].append(dict(name=name, state='absent'))
+        return items
+
+    def nat(self, wanted):
+        if self.present:
+            return dict(name=self.bridge, source=[str(self.subnet)], in_interface=self.bridge,
+                        masquerade=bool(self.s.get('masquerade', True)), publish=_published(wanted))
+        return dict(name=self.bridge, state='absent') if self.registered else None
+
+    def registries(self, wanted, route_dests, stale_routes):
+        """The registry after the run, and the one written before any change, with what may go too."""
+        after = dict(version=REGISTRY_VERSION, bridge=self.bridge,
+                     containers=dict((c['name'], dict(address=str(c['address']), veth=c['veth'])) for c in wanted),
+                     routes=route_dests, vxlan=self.vxlan)
+        # written before any change, so a run that fails half-way still knows what it may have made
+        during = dict(after, containers=dict(self.known['containers'], **after['containers']),
+                      routes=sorted(route_dests + stale_routes, key=ipaddress.ip_network),
+                      vxlan=self.vxlan or self.known['vxlan'])
+        return dict(registry=after if self.present else None, registry_during=during,
+                    registry_grows=self.present and (not self.registered or during != self.known),
+                    registry_shrinks=after != during if self.present else self.registered)
+
+
 def docker_bridge_plan(containers, settings, cluster, registry=None):
     """The items of every task of the role for settings.host, and its registry before and after."""
-    s = _settings(settings)
-    present = s.get('state', 'present') == 'present'
-    me = [entry for entry in cluster if entry['host'] == s['host']]
-    if not me:
-        raise PlanError('host %s is missing from the cluster' % s['host'])
-    me = me[0]
-    subnet = ipaddress.ip_network(me['subnet'])
-    gateway = ipaddress.ip_address(me['gateway'])
-    bridge = s['interface']
-    vxlan = s['vxlan_interface'] if present and s['mode'] == 'vxlan' else None
-    known, registered = _registry(registry, bridge)
-    default_mtu = _int(s['mtu'], 'docker_bridge_mtu', 68, 65535) if _given(s.get('mtu')) else (
-        DEFAULT_MTU - VXLAN_OVERHEAD if vxlan else DEFAULT_MTU)
-
-    wanted = _containers(containers if present else [], s.get('veth_prefix') or '')
-    _allocate(wanted, subnet, gateway, known['containers'])
+    host = _HostPlan(settings, cluster, registry)
+    wanted = _containers(containers if host.present else [], host.s.get('veth_prefix') or '')
+    _allocate(wanted, host.subnet, host.gateway, host.known['containers'])
     names = set(container['name'] for container in wanted)
-    gone = [name for name in sorted(known['containers']) if name not in names]
-
-    peers = [entry for entry in cluster if entry['host'] != s['host']] if s['mode'] != 'none' else []
-    routes = []
-    for peer in peers:
-        if vxlan:
-            routes.append(dict(dest=peer['subnet'], gateway=peer['gateway'], interface=vxlan, onlink=True))
-        else:
-            routes.append(dict(dest=peer['subnet'], gateway=peer['underlay']))
-    routes.sort(key=lambda route: ipaddress.ip_network(route['dest']))
+    gone = [name for name in sorted(host.known['containers']) if name not in names]
+    routes = host.peer_routes()
     route_dests = [route['dest'] for route in routes]
-    stale_routes = [dest for dest in known['routes'] if dest not in route_dests]
-
-    links, addresses = [], []
-    if present:
-        # a bridge without a MAC of its own takes its lowest port's, and changes with the ports
-        links.append(dict(name=bridge, kind='bridge', mac=_mac(gateway)))
-        addresses.append(dict(interface=bridge, address=['%s/%d' % (gateway, subnet.prefixlen)], exclusive=True))
-    elif registered:
-        links.append(dict(name=bridge, kind='bridge', state='absent'))
-    if vxlan:
-        if me['underlay'] is None:
-            raise PlanError('mode vxlan needs the underlay address of %s' % s['host'])
-        link = dict(name=vxlan, kind='vxlan', vni=_int(s['vxlan_vni'], 'docker_bridge_vxlan_vni', 1, (1 << 24) - 1),
-                    dstport=_int(s['vxlan_port'], 'docker_bridge_vxlan_port', 1, 65535), local=me['underlay'],
-                    mtu=default_mtu, remotes=sorted(set(peer['underlay'] for peer in peers),
-                                                   key=lambda a: ipaddress.ip_address(_text(a))))
-        if _given(s.get('vxlan_device')):
-            link['device'] = s['vxlan_device']
-        links.append(link)
-        # the gateway address, again, as the overlay's source and the peers' next hop (as flannel does)
-        addresses.append(dict(interface=vxlan, address=['%s/32' % gateway], exclusive=True))
-    elif known['vxlan']:
-        links.append(dict(name=known['vxlan'], kind='vxlan', state='absent'))
-
-    namespaces, veths, resolv = [], [], []
-    for container in wanted:
-        mtu = container['mtu'] or default_mtu
-        namespaces.append(dict(name=container['name']))
-        previous = known['containers'].get(container['name'])
-        if previous and previous['veth'] != container['veth']:
-            # renamed host end (another veth_prefix): the old pair goes, with eth0 inside
-            veths.append(dict(name=previous['veth'], peer=CONTAINER_INTERFACE, peer_netns=container['name'],
-                              state='absent'))
-        veths.append(dict(name=container['veth'], peer=CONTAINER_INTERFACE, peer_netns=container['name'],
-                          master=bridge, mtu=mtu, peer_mac=_mac(container['address'])))
-        addresses.append(dict(netns=container['name'], interface=CONTAINER_INTERFACE,
-                              address=['%s/%d' % (container['address'], subnet.prefixlen)], exclusive=True))
-        routes.append(dict(netns=container['name'], dest='default', gateway=str(gateway), exclusive=True))
-        resolv.append(_dns(container, s))
-    for name in gone:
-        namespaces.append(dict(name=name, state='absent', force=bool(s.get('force_remove'))))
-        veths.append(dict(name=known['containers'][name]['veth'], state='absent'))
-        resolv.append(dict(name=name, state='absent'))
-    routes.extend(dict(dest=dest, state='absent') for dest in stale_routes)
-
-    nat = None
-    if present:
-        nat = dict(name=bridge, source=[str(subnet)], in_interface=bridge,
-                   masquerade=bool(s.get('masquerade', True)), publish=_published(wanted))
-    elif registered:
-        nat = dict(name=bridge, state='absent')
-
-    registry_after = dict(version=REGISTRY_VERSION, bridge=bridge,
-                          containers=dict((c['name'], dict(address=str(c['address']), veth=c['veth']))
-                                          for c in wanted),
-                          routes=route_dests, vxlan=vxlan)
-    # written before any change, so a run that fails half-way still knows what it may have made
-    registry_during = dict(registry_after,
-                           containers=dict(known['containers'], **registry_after['containers']),
-                           routes=sorted(route_dests + stale_routes, key=ipaddress.ip_network),
-                           vxlan=vxlan or known['vxlan'])
-    return dict(
-        host=s['host'], subnet=str(subnet), gateway=str(gateway), mtu=default_mtu, mode=s['mode'],
-        containers=[dict(name=c['name'], address=str(c['address']), veth=c['veth'], mtu=c['mtu'] or default_mtu,
+    stale_routes = [dest for dest in host.known['routes'] if dest not in route_dests]
+    links, addresses = host.host_links()
+    items = host.container_items(wanted, gone)
+    plan = dict(
+        host=host.s['host'], subnet=str(host.subnet), gateway=str(host.gateway), mtu=host.mtu, mode=host.s['mode'],
+        containers=[dict(name=c['name'], address=str(c['address']), veth=c['veth'], mtu=c['mtu'] or host.mtu,
                          publish=c['publish']) for c in wanted],
-        removed=gone, peers=peers,
-        netns=namespaces, links=links, veths=veths, addresses=addresses, routes=routes, resolv=resolv, nat=nat,
-        registry=registry_after if present else None, registry_during=registry_during,
-        registry_grows=present and (not registered or registry_during != known),
-        registry_shrinks=registry_after != registry_during if present else registered,
-    )
+        removed=gone, peers=host.peers, links=links, netns=items['netns'], veths=items['veths'],
+        addresses=addresses + items['addresses'],
+        routes=routes + items['routes'] + [dict(dest=dest, state='absent') for dest in stale_routes],
+        resolv=items['resolv'], nat=host.nat(wanted))
+    plan.update(host.registries(wanted, route_dests, stale_routes))
+    return plan
 
 
 class FilterModule(object):

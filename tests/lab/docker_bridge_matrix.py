@@ -1,7 +1,6 @@
-#!/usr/bin/python3
 """Connectivity matrix of the containers the role docker_bridge made on the lab's hosts.
 
-    lab.sh exec tests/lab/docker_bridge_matrix.py STATE_DIR [--publish CONTAINER:HOST_PORT]
+    lab.sh exec /usr/bin/python3 tests/lab/docker_bridge_matrix.py STATE_DIR [--publish CONTAINER:HOST_PORT]
 
 Runs in the lab namespace (the controller's place). Reads each host's containers and
 addresses from the role's registry, starts a small TCP server (upstream.py serve, port 80)
@@ -45,7 +44,8 @@ class Lab(object):
         self.ssh_config = os.path.join(state, "ssh_config")
 
     def ssh(self, host, script):
-        done = subprocess.run(["ssh", "-F", self.ssh_config, host, script], capture_output=True, text=True)
+        done = subprocess.run(["ssh", "-F", self.ssh_config, host, script], capture_output=True, text=True,
+                              check=False)
         if done.returncode != 0:
             raise SystemExit("on %s: %s failed: %s" % (host, script[:80], done.stderr.strip()))
         return done.stdout
@@ -88,12 +88,12 @@ def probe(lab, host, containers, everyone):
 
 def published(underlay, port):
     done = subprocess.run("ip netns exec upstream " + TCP_GET % (underlay, port), shell=True,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     return done.stdout.strip() or "FAIL"
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("state", help="the lab's state directory")
     parser.add_argument("--bridge", default="dbr0")
     parser.add_argument("--publish", default="c1:8080", help="CONTAINER:HOST_PORT published on every host")

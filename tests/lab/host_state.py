@@ -1,7 +1,6 @@
-#!/usr/bin/python3
 """Print a lab host's network state, one fact per line, in a stable sorted form.
 
-    host_state.py            run on a host (ssh hN /usr/bin/python3 .../host_state.py)
+    ssh hN /usr/bin/python3 .../tests/lab/host_state.py
 
 Every line starts with the namespace it belongs to ("-" for the host's own, else the name
 under /run/netns), so two dumps compared line by line show exactly which objects a run
@@ -71,7 +70,7 @@ def exec_in(ip):
 
 def files(top, label):
     lines = []
-    for directory, _, names in sorted(os.walk(top)):
+    for directory, _subdirectories, names in sorted(os.walk(top)):
         lines.append("%s dir %s" % (label, directory))
         for name in sorted(names):
             path = os.path.join(directory, name)

@@ -71,7 +71,7 @@ only_lines() {
   done
 }
 address_of() { on "$1" "ip -n $2 -4 -o addr show dev eth0" | awk '{ print $4 }'; }
-matrix() { in_lab tests/lab/docker_bridge_matrix.py "$state" --mode "$mode" --publish c1:8080 >"$state/matrix.$1" 2>&1; }
+matrix() { in_lab /usr/bin/python3 tests/lab/docker_bridge_matrix.py "$state" --mode "$mode" --publish c1:8080 >"$state/matrix.$1" 2>&1; }
 
 finish() {
   local status=$?
@@ -132,9 +132,10 @@ EOF
     '^c2 |[ /]ve-c2[ @]|"ve-c2"|/etc/netns/c2|10\.88\.[0-9]+\.3([/: ]|$)|dport 8081|/etc/linuxnet-netns/docker_bridge' \
     '/etc/linuxnet-netns/docker_bridge'
   for host in "${hosts[@]}"; do
-    grep -q '^c2 ' "$state/before-removal.$host" && grep -q 've-c2' "$state/before-removal.$host" \
-      && grep -q 'dport 8081' "$state/before-removal.$host" && grep -q '/etc/netns/c2/' "$state/before-removal.$host" \
-      || fail "removing c2: $host had no c2 objects to begin with"
+    local marker
+    for marker in '^c2 ' 've-c2' 'dport 8081' '/etc/netns/c2/'; do
+      grep -q -e "$marker" "$state/before-removal.$host" || fail "removing c2: $host had no '$marker' to begin with"
+    done
     if grep -q -e '^c2 ' -e 've-c2' -e 'dport 8081' -e '/etc/netns/c2' "$state/after-removal.$host"; then
       fail "removing c2: something of c2 is left on $host"
     fi
@@ -182,4 +183,5 @@ for mode in "${modes[@]}"; do
   test_mode "$mode"
 done
 trap - EXIT
-[ "$failures" = 0 ] && echo "role-test: all passed (${modes[*]})" || { echo "role-test: $failures failures" >&2; exit 1; }
+if [ "$failures" != 0 ]; then echo "role-test: $failures failures" >&2; exit 1; fi
+echo "role-test: all passed (${modes[*]})"

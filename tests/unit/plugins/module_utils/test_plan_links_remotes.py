@@ -80,7 +80,7 @@ def test_the_list_is_exact_and_converged_in_place():
 def test_same_list_changes_nothing_and_empty_list_removes_all():
     session = vxlan_session('198.18.0.12', '198.18.0.13')
     assert plan_links_for(session, dict(VXLAN, remotes=['198.18.0.13', '198.18.0.12']))[0] == []
-    summaries, _ = plan_links_for(vxlan_session('198.18.0.12'), dict(VXLAN, remotes=[]))
+    summaries = plan_links_for(vxlan_session('198.18.0.12'), dict(VXLAN, remotes=[]))[0]
     assert summaries == ['remove remote 198.18.0.12 from the flood list of vx0 in ' + OWN]
 
 
@@ -92,7 +92,7 @@ def test_left_out_the_fdb_is_not_read():
 
 def test_a_recreated_link_starts_empty():
     session = vxlan_session('198.18.0.12')
-    summaries, _ = plan_links_for(session, dict(VXLAN, vni=43, remotes=['198.18.0.12']))
+    summaries = plan_links_for(session, dict(VXLAN, vni=43, remotes=['198.18.0.12']))[0]
     assert summaries == ['create vxlan vx0 in %s under a temporary name' % OWN, 'delete vxlan vx0 in ' + OWN,
                          'rename the new vxlan to vx0 in ' + OWN,
                          'add remote 198.18.0.12 to the flood list of vx0 in ' + OWN]
@@ -100,7 +100,7 @@ def test_a_recreated_link_starts_empty():
 
 def test_a_failed_append_is_undone():
     session = vxlan_session()
-    _, plan = plan_links_for(session, dict(VXLAN, remotes=['198.18.0.12']))
+    plan = plan_links_for(session, dict(VXLAN, remotes=['198.18.0.12']))[1]
     plan.apply()
     undo = plan.changes[0].undo
     undo()
