@@ -97,7 +97,7 @@ def _given(value):
 # -- the cluster ----------------------------------------------------------------
 
 def _underlay(host, hostvars):
-    """The host's address on the underlay: given, else ansible_host, else its default IPv4 facts."""
+    """The host's address on the underlay: given, else ansible_host, else from its facts."""
     given = hostvars.get('docker_bridge_underlay_address')
     if _given(given):
         address = _address(given, 'docker_bridge_underlay_address of %s' % host)
@@ -105,8 +105,10 @@ def _underlay(host, hostvars):
             raise PlanError('docker_bridge_underlay_address of %s is %s; the underlay must be IPv4'
                             % (host, address))
         return str(address)
-    for candidate in (hostvars.get('ansible_host') or host,
-                      ((hostvars.get('ansible_facts') or {}).get('default_ipv4') or {}).get('address')):
+    facts = hostvars.get('ansible_facts') or {}
+    # a host without a default route still has its first address
+    for candidate in [hostvars.get('ansible_host') or host, (facts.get('default_ipv4') or {}).get('address')] + [
+            address for address in facts.get('all_ipv4_addresses') or [] if not address.startswith('127.')][:1]:
         if _given(candidate) and _is_address(candidate) and ipaddress.ip_address(_text(candidate)).version == 4:
             return str(ipaddress.ip_address(_text(candidate)))
     return None
@@ -162,14 +164,29 @@ def _host_entry(host, hostvars, defaults, needs_underlay):
                 index=index)
 
 
+class _OwnVariables(object):
+    """hostvars of the calling host, with its docker_bridge_* settings taking precedence."""
+
+    def __init__(self, hostvars, settings):
+        self.hostvars = hostvars
+        self.settings = settings
+
+    def get(self, key, default=None):
+        name = key[len('docker_bridge_'):] if key.startswith('docker_bridge_') else None
+        if name is not None and name in self.settings:
+            return self.settings[name]
+        return self.hostvars.get(key, default)
+
+
 def docker_bridge_cluster(hosts, hostvars, settings):
     """Every host of the cluster (settings.host included) with its subnet and underlay address.
 
     hostvars gives each host's own docker_bridge_subnet, docker_bridge_host_index,
     docker_bridge_underlay_address (else ansible_host, else its facts), and may override
     docker_bridge_cluster_cidr and docker_bridge_subnet_prefix; settings are the calling
-    host's values of the cluster-wide ones. Hosts whose docker_bridge_state is absent are
-    left out, so the others drop their routes to them.
+    host's own values, which win over its hostvars (role parameters are not in hostvars),
+    and the defaults of the cluster-wide ones for the others. Hosts whose
+    docker_bridge_state is absent are left out, so the others drop their routes to them.
     """
     own = settings['host']
     needs_underlay = settings.get('mode') in ('host-gw', 'vxlan')
@@ -181,7 +198,10 @@ def docker_bridge_cluster(hosts, hostvars, settings):
     cluster = []
     for host in names:
         variables = hostvars[host] if host in hostvars else {}
-        if host != own and variables.get('docker_bridge_state') == 'absent':
+        if host == own:
+            # the calling host's own values, which may come from role parameters hostvars lacks
+            variables = _OwnVariables(variables, settings)
+        elif variables.get('docker_bridge_state') == 'absent':
             continue
         cluster.append(_host_entry(host, variables, settings, needs_underlay))
     _no_overlap(cluster)

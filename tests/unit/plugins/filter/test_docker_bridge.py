@@ -71,12 +71,23 @@ def test_given_subnet_and_index_win():
     assert subnets(cluster(hostvars)) == {'h1': '10.88.11.0/24', 'h2': '172.30.0.0/24', 'h3': '10.88.7.0/24'}
 
 
+def test_the_calling_hosts_settings_win_over_its_hostvars():
+    """Role parameters (roles: - role: ... vars:) reach the filter through settings only."""
+    hostvars = dict(h1=dict(ansible_host='localhost'))
+    assert subnets(cluster(hostvars, mode='none', subnet='10.77.0.0/24')) == {'h1': '10.77.0.0/24'}
+    assert subnets(cluster(hostvars, mode='none', host_index=5)) == {'h1': '10.88.5.0/24'}
+    assert cluster(dict(LAB, h1=dict(ansible_host='h1.example')), underlay_address='198.18.0.21')[0]['underlay'] \
+        == '198.18.0.21'
+
+
 def test_underlay_from_variable_then_ansible_host_then_facts():
     hostvars = dict(h1=dict(ansible_host='h1.example', docker_bridge_underlay_address='198.18.1.5'),
                     h2=dict(ansible_host='198.18.0.12'),
-                    h3=dict(ansible_host='h3.example', ansible_facts=dict(default_ipv4=dict(address='198.18.2.9'))))
+                    h3=dict(ansible_host='h3.example', ansible_facts=dict(default_ipv4=dict(address='198.18.2.9'))),
+                    h4=dict(ansible_host='h4.example', ansible_facts=dict(default_ipv4={},
+                                                                          all_ipv4_addresses=['198.18.3.4'])))
     entries = dict((entry['host'], entry['underlay']) for entry in cluster(hostvars))
-    assert entries == {'h1': '198.18.1.5', 'h2': '198.18.0.12', 'h3': '198.18.2.9'}
+    assert entries == {'h1': '198.18.1.5', 'h2': '198.18.0.12', 'h3': '198.18.2.9', 'h4': '198.18.3.4'}
 
 
 def test_colliding_subnets_name_both_hosts():
