@@ -53,9 +53,9 @@ test: bootstrap
 	tests/lab/role-test.sh || status=1; \
 	exit $$status
 
-# ansible-test sanity and units on ansible-core 2.17, 2.18 and 2.19 (venvs in .build/venv-X.Y).
+# ansible-test sanity (every test) and units on ansible-core 2.17, 2.18 and 2.19 (.build/venv-X.Y).
 sanity: bootstrap
-	tests/sanity/run.sh
+	FULL=1 tests/sanity/run.sh
 
 # ansible-lint (production profile) on roles/ and playbooks/, and the changelog fragments.
 lint: bootstrap
