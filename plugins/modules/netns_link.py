@@ -41,7 +41,10 @@ options:
       - Moving drops the interface's addresses and bridge, as the kernel does.
     type: str
   mtu:
-    description: MTU of the link.
+    description:
+      - MTU of the link, within what its driver takes (68 to 65535 for bridge, vxlan, macvlan and
+        vlan; C(lo) and C(dummy) take more), and for C(macvlan) and C(vlan) at most the parent's.
+      - A bridge gets its MTU once it exists, so that the kernel keeps it when ports join.
     type: int
   mac:
     description: MAC address of the link.
@@ -57,7 +60,15 @@ options:
     choices: [present, up, down, absent]
     default: present
   recreate:
-    description: Replace a link of another kind that holds I(name) instead of failing.
+    description:
+      - Replace a link of another kind that holds I(name) instead of failing.
+      - A link is also replaced when what the kernel cannot change in place differs (vni, dstport,
+        addresses or device of a C(vxlan); id or parent of a C(vlan); parent or mode of a C(macvlan)).
+        The new link is made under a temporary name first and renamed into place once the old one
+        is deleted, so a link the kernel refuses (a vni another vxlan has) leaves the old one
+        untouched; where both cannot exist at once (the same vni and port, the same macvlan MAC) the
+        old one goes first. If a later change of the task fails, the deleted link is made again
+        (same index, settings, mtu, MAC, master, state and addresses; not routes through it).
     type: bool
     default: false
   parent:

@@ -35,7 +35,8 @@ options:
         C(/proc/PID/ns/net). Defaults to I(netns).
     type: str
   mtu:
-    description: MTU of both ends.
+    description:
+      - MTU of both ends, 68 to 65535 (what the veth driver takes).
     type: int
   mac:
     description: MAC address of the I(name) end (case does not matter).
@@ -57,6 +58,10 @@ options:
     description:
       - Replace a link that is in the way (a non-veth named I(name), a veth with another peer,
         or a link named I(peer) in I(peer_netns)) instead of failing.
+      - The new pair is made under temporary names first and renamed into place once the links in
+        its way are deleted, so a pair the kernel refuses leaves them untouched. If a later change
+        of the task fails, a deleted link is made again (same index, mtu, MAC, master, state and
+        addresses; not the routes through it).
     type: bool
     default: false
 extends_documentation_fragment:
