@@ -26,6 +26,8 @@ newest=${cores##* }
 steps=${STEPS:-"sanity units"}
 core_dependent_tests=(--test ansible-doc --test validate-modules --test import --test runtime-metadata
                       --test action-plugin-docs)
+# pip keeps using the user's download cache, so a fresh checkout (CI) makes its venvs from it.
+export PIP_CACHE_DIR=${PIP_CACHE_DIR:-$HOME/.cache/pip}
 export HOME=$top/.build/ansible-test-home
 export ANSIBLE_NOCOLOR=1
 
