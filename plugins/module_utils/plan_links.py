@@ -489,13 +489,24 @@ def _locate_peer(host, session, link, expected):
     """(session, link) of a veth's other end: where it should be, else any named namespace."""
     if link['link_netnsid'] is None:
         return session, _by_index(session, link['link_index'], link['index'])
-    candidates = [expected] + [host.session(ref) for ref in [None] + namespaces.named()]
-    for other in candidates:
+    for other in _peer_candidates(host, expected):
         if other is session or not other.exists:
             continue
         if session.nsid_of(other.fd) == link['link_netnsid']:
             return other, _by_index(other, link['link_index'], link['index'])
     return None
+
+
+def _peer_candidates(host, expected):
+    """Where a veth's peer may be: the expected namespace first, then every other one.
+
+    Lazily: the peer is nearly always where it is expected, and opening every
+    named namespace for every veth would make a task of N veths cost N * N.
+    """
+    yield expected
+    yield host.session(None)
+    for ref in namespaces.named():
+        yield host.session(ref)
 
 
 def _by_index(session, index, back_index):
