@@ -240,7 +240,16 @@ class Session(object):
 
     # -- acting -------------------------------------------------------
     def index_of(self, name):
-        """The ifindex of a link, fresh from the kernel (it may have been made by this plan)."""
+        """The ifindex of a link: as read, or fresh from the kernel if this plan makes it.
+
+        A link the plan creates or moves has no index in the model (None) until
+        the kernel gives it one; any other keeps the one read, which saves a
+        request per object (a lookup costs more than a whole dump of a small
+        namespace).
+        """
+        known = self._links.get(name) if self._links is not None else None
+        if known is not None and known['index'] is not None:
+            return known['index']
         found = self.ipr.link_lookup(ifname=name)
         if not found:
             raise NetlinkFailure('interface %s not found in %s' % (name, self.label))
