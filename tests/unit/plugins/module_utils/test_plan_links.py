@@ -209,6 +209,12 @@ def test_veth_absent_is_undone_by_making_the_pair_again():
     assert peer_state[2]['state'] == 'down'
 
 
+def test_removing_a_veth_does_not_search_every_namespace_for_its_peer():
+    session = Session([dict(link('v0', 3, kind='veth', link_index=4), link_netnsid=5)])
+    _, plan = planned(session, dict(name='v0', state='absent'), planner=plan_links.plan_veth)
+    assert plan.changes[0].undo is None  # the other end is in a namespace the task did not name
+
+
 def test_a_veth_whose_peer_is_not_found_cannot_be_made_again():
     session = Session([link('v0', 3, kind='veth', link_index=99)])
     _, plan = planned(session, dict(name='v0', state='absent'), planner=plan_links.plan_veth)
