@@ -23,6 +23,7 @@ OPTIONS = dict(
     force=dict(type='bool', default=False),
 )
 REQUIRED = ('name',)
+LOOPBACK_IFINDEX = 1  # the kernel gives lo this index in every network namespace
 
 
 class Existing(object):
@@ -63,8 +64,21 @@ def _nsid_in_range(item):
     return nsid
 
 
+class Users(object):
+    """Which processes use which namespace: /proc is read once per task, when first asked."""
+
+    def __init__(self):
+        self._by_ident = None
+
+    def of(self, ident):
+        if self._by_ident is None:
+            self._by_ident = namespaces.processes_by_namespace()
+        return self._by_ident.get(ident, [])
+
+
 def plan(host, items, plan):
     own = host.session(None)
+    users_of = Users().of
     seen = set()
     for item in items:
         names = [validation.namespace_name(name) for name in item['name']]
@@ -85,23 +99,23 @@ def plan(host, items, plan):
             existing = Existing(name)
             try:
                 if item['state'] == 'absent':
-                    _plan_absent(host, plan, name, existing, item['force'])
+                    _plan_absent(host, plan, name, existing, item['force'], users_of)
                 else:
                     _plan_present(host, own, plan, name, existing, item, source, source_ident, nsid)
             finally:
                 existing.close()
 
 
-def _describe(existing, own, loopback_up=None):
+def _describe(existing, nsid, loopback_up=None):
     if not existing.exists:
         return None
-    state = dict(path=existing.path, inode=existing.ident[1], nsid=own.nsid_of(existing.fd))
+    state = dict(path=existing.path, inode=existing.ident[1], nsid=nsid)
     if loopback_up is not None:
         state['loopback'] = loopback_up
     return state
 
 
-def _plan_absent(host, plan, name, existing, force):
+def _plan_absent(host, plan, name, existing, force, users_of):
     if existing.stale:
         plan.add('remove stale file %s (not a namespace)' % existing.path,
                  lambda: namespaces.delete(name))
@@ -110,7 +124,7 @@ def _plan_absent(host, plan, name, existing, force):
     if not existing.exists:
         plan.state(name, None, None)
         return
-    users = namespaces.processes_in(existing.ident)
+    users = users_of(existing.ident)
     if users and not force:
         raise PlanFailure('namespace %s is still used by %s; stop them first, or set force=true '
                           'to remove the name anyway (the namespace lives on while they run)'
@@ -140,7 +154,8 @@ def _plan_present(host, own, plan, name, existing, item, source, source_ident, n
     if repoint and not item['force']:
         raise PlanFailure('namespace %s already exists and is not the one at %s; '
                           'set force=true to re-point the name' % (name, source))
-    before = _describe(existing, own, _lo_is_up(host, name) if loopback and existing.exists else None)
+    existing_nsid = own.nsid_of(existing.fd) if existing.exists else None
+    before = _describe(existing, existing_nsid, _lo_is_up(host, name) if loopback and existing.exists else None)
 
     # Where the namespace that will carry the name is now: to read its lo and nsid.
     if existing.exists and not repoint:
@@ -165,11 +180,12 @@ def _plan_present(host, own, plan, name, existing, item, source, source_ident, n
         plan.add(summary, lambda: namespaces.create(name), lambda: namespaces.delete(name))
 
     if loopback and not (target_ref and _lo_is_up(host, target_ref)):
-        plan.add('bring lo up in namespace %s' % name, lambda: _set_lo_up(host, name))
+        fresh = target_ref is None
+        plan.add('bring lo up in namespace %s' % name, lambda: _set_lo_up(host, name, fresh))
 
     current_nsid = None
     if target_fd is not None:
-        current_nsid = own.nsid_of(target_fd)
+        current_nsid = existing_nsid  # target_fd is existing.fd
     elif target_ref:
         current_nsid = own.nsid_of(host.session(target_ref).fd)
     if nsid is not None and current_nsid != nsid:
@@ -188,9 +204,11 @@ def _plan_present(host, own, plan, name, existing, item, source, source_ident, n
     plan.finally_report(lambda applied: _report(plan, own, name))
 
 
-def _set_lo_up(host, name):
+def _set_lo_up(host, name, fresh):
     session = host.session(name)
-    session.call('bring lo up', 'link', 'set', index=session.index_of('lo'), state='up')
+    # in a namespace this task just made, lo is known without asking
+    index = LOOPBACK_IFINDEX if fresh else session.index_of('lo')
+    session.call('bring lo up', 'link', 'set', index=index, state='up')
 
 
 def _set_nsid(own, name, nsid):
