@@ -155,6 +155,7 @@ def _plan_present(host, own, plan, name, existing, item, source, source_ident, n
         raise PlanFailure('namespace %s already exists and is not the one at %s; '
                           'set force=true to re-point the name' % (name, source))
     existing_nsid = own.nsid_of(existing.fd) if existing.exists else None
+    changes_before = len(plan.changes)
     before = _describe(existing, existing_nsid, _lo_is_up(host, name) if loopback and existing.exists else None)
 
     # Where the namespace that will carry the name is now: to read its lo and nsid.
@@ -201,7 +202,10 @@ def _plan_present(host, own, plan, name, existing, item, source, source_ident, n
     if loopback:
         after['loopback'] = True
     plan.state(name, before, after)
-    plan.finally_report(lambda applied: _report(plan, own, name))
+    # a namespace this task leaves alone is reported as read, not read again
+    unchanged = existing.exists and len(plan.changes) == changes_before
+    known = dict(inode=existing.ident[1], nsid=current_nsid) if unchanged else None
+    plan.finally_report(lambda applied: _report(plan, own, name, known))
 
 
 def _set_lo_up(host, name, fresh):
@@ -219,8 +223,12 @@ def _set_nsid(own, name, nsid):
         os.close(fd)
 
 
-def _report(plan, own, name):
+def _report(plan, own, name, known=None):
     entry = dict(name=name, path=namespaces.path_of(name), inode=None, nsid=None)
+    if known is not None:
+        entry.update(known)
+        plan.returns.setdefault('namespaces', []).append(entry)
+        return
     existing = Existing(name)
     try:
         if existing.exists:
