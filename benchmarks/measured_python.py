@@ -15,6 +15,11 @@ With ``$BENCH_PROFILE_DIR`` set, the child runs under cProfile and leaves
 ``MODULE-PID.prof`` there (read it with ``python3 -m pstats``). ``python -m cProfile``
 itself cannot run an AnsiballZ file: the wrapper drops its ``__main__``'s directory from
 sys.path, which for cProfile is the standard library's; so this file is the child's main.
+
+With ``$BENCH_STRACE_DIR`` set, the child runs under ``strace -f -c`` and leaves
+``PHASE-MODULE-PID.strace`` there: how many system calls of each kind the module made (netlink
+requests are sendto/sendmsg, namespace switches setns), which, unlike times, do not
+depend on what else the machine is doing.
 """
 
 import json
@@ -53,11 +58,17 @@ def main():
     if profile_dir:
         output = os.path.join(profile_dir, '%s-%d.prof' % (name, os.getpid()))
         args = [os.path.abspath(__file__), '--profile-into', output] + args
+    command = [real] + args
+    strace_dir = os.environ.get('BENCH_STRACE_DIR')
+    if strace_dir:
+        output = os.path.join(strace_dir, '%s-%s-%d.strace' % (os.environ.get('BENCH_PHASE', 'run'), name,
+                                                               os.getpid()))
+        command = ['strace', '-f', '-c', '-o', output] + command
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:
         try:
-            os.execv(real, [real] + args)
+            os.execvp(command[0], command)
         finally:
             os._exit(127)
     _, status, usage = os.wait4(pid, 0)

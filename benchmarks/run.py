@@ -163,7 +163,7 @@ def inner_ansible(playbook, count, python, collections, log, workdir):
         with open(vars_file, 'w') as out:
             json.dump(topology.playbook_vars(count, state), out)
         usage_log = os.path.join(workdir, 'rusage-%s.jsonl' % phase)
-        env = dict(os.environ, BENCH_REAL_PYTHON=python, BENCH_RUSAGE_LOG=usage_log,
+        env = dict(os.environ, BENCH_REAL_PYTHON=python, BENCH_RUSAGE_LOG=usage_log, BENCH_PHASE=phase,
                    ANSIBLE_CONFIG=os.path.join(TOP, 'ansible.cfg'),
                    ANSIBLE_COLLECTIONS_PATH=collections,
                    ANSIBLE_ROLES_PATH=os.path.join(TOP, 'roles'),
@@ -225,12 +225,15 @@ def loadavg():
         return float(source.read().split()[0])
 
 
-def measure(method, count, python, profile_dir, baselines):
+def measure(method, count, python, profile_dir, strace_dir, baselines):
     handle, out = tempfile.mkstemp(prefix='bench-result-', suffix='.json')
     os.close(handle)
     env = dict(os.environ)
     if profile_dir:
         env['BENCH_PROFILE_DIR'] = profile_dir
+    if strace_dir:
+        env['BENCH_STRACE_DIR'] = os.path.join(strace_dir, '%s-%d' % (method, count))
+        os.makedirs(env['BENCH_STRACE_DIR'], exist_ok=True)
     argv = [SANDBOX, sys.executable, os.path.abspath(__file__), '--inner', method,
             '--count', str(count), '--python', python, '--out', out]
     if method in baselines:
@@ -311,6 +314,8 @@ def main():
                         help='the managed host\'s Python (pyroute2 comes with it); default %(default)s')
     parser.add_argument('--json', help='also write the results to this file')
     parser.add_argument('--profile', metavar='DIR', help='run every module under cProfile, leaving .prof files in DIR')
+    parser.add_argument('--strace', metavar='DIR',
+                        help='run every module under strace -c, leaving its system call counts in DIR')
     parser.add_argument('--baseline', metavar='[NAME=]DIR', action='append', default=[],
                         help='also run the modules playbook with the collection under this collections '
                              'path, as method NAME (default "baseline"); may be repeated')
@@ -339,6 +344,8 @@ def main():
     if args.profile:
         os.makedirs(args.profile, exist_ok=True)
         args.profile = os.path.abspath(args.profile)
+    if args.strace:
+        args.strace = os.path.abspath(args.strace)
     python = os.path.abspath(args.python) if os.sep in args.python else args.python
     started = dict(time=time.strftime('%Y-%m-%d %H:%M:%S'), loadavg=loadavg())
     runs = []
@@ -346,7 +353,7 @@ def main():
         for repeat in range(args.repeat):
             for method in methods:
                 load = loadavg()
-                result = measure(method, count, python, args.profile, baselines)
+                result = measure(method, count, python, args.profile, args.strace, baselines)
                 result.update(repeat=repeat + 1, loadavg_before=load)
                 runs.append(result)
                 phases = result.get('phases', {})
