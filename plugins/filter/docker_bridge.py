@@ -517,8 +517,10 @@ class _HostPlan(object):
 
     def nat(self, wanted):
         if self.present:
+            # the other hosts route back to this subnet: their containers see the real source
             return dict(name=self.bridge, source=[str(self.subnet)], in_interface=self.bridge,
-                        masquerade=bool(self.s.get('masquerade', True)), publish=_published(wanted))
+                        masquerade=bool(self.s.get('masquerade', True)), publish=_published(wanted),
+                        masquerade_exclude=sorted((peer['subnet'] for peer in self.peers), key=ipaddress.ip_network))
         return dict(name=self.bridge, state='absent') if self.registered else None
 
     def registries(self, wanted, route_dests, stale_routes):

@@ -66,6 +66,7 @@ OPTIONS = dict(
     out_interface=dict(type='str'),
     ip_forward=dict(type='bool', default=True),
     masquerade=dict(type='bool', default=True),
+    masquerade_exclude=dict(type='list', elements='str'),
     publish=dict(type='list', elements='dict', options=PUBLISH_OPTIONS),
 )
 REQUIRED = ('name',)
@@ -153,9 +154,17 @@ def rule_set(item):
         if not sources and not publish:
             raise ValidationError('rule set %s has nothing to do: give source (the subnets to '
                                   'masquerade and forward) or publish' % name)
+        exclude = []
+        for value in validation.as_list(item.get('masquerade_exclude')):
+            net = validation.network(value, 'masquerade_exclude')
+            if net.version not in [source.version for source in sources]:
+                raise ValidationError('masquerade_exclude %s: no source subnet of IPv%d to exempt from '
+                                      'masquerading' % (net, net.version))
+            if net not in exclude:
+                exclude.append(net)
         families = sorted(set([net.version for net in sources] + [p['family'] for p in publish]))
         spec.update(sources=sources, in_interface=in_if, out_interface=out_if, publish=publish,
-                    masquerade=bool(item.get('masquerade', True)),
+                    masquerade=bool(item.get('masquerade', True)), masquerade_exclude=exclude,
                     ip_forward=bool(item.get('ip_forward', True)), families=families)
         return spec
     except ValidationError as exc:
@@ -247,12 +256,15 @@ def _masquerade_rules(spec):
     rules = []
     for net in spec['sources']:
         ip = FAMILY_WORD[net.version]
+        # Networks routed without translation (other hosts' container subnets) see the real source.
+        exempt = [str(other) for other in spec.get('masquerade_exclude') or () if other.version == net.version]
+        unless = ' %s daddr != { %s }' % (ip, ', '.join(exempt)) if exempt else ''
         if spec['out_interface']:
-            rules.append('%s saddr %s oifname %s masquerade' % (ip, net, _quote(spec['out_interface'])))
+            rules.append('%s saddr %s oifname %s%s masquerade' % (ip, net, _quote(spec['out_interface']), unless))
         elif spec['in_interface']:
-            rules.append('%s saddr %s oifname != %s masquerade' % (ip, net, _quote(spec['in_interface'])))
+            rules.append('%s saddr %s oifname != %s%s masquerade' % (ip, net, _quote(spec['in_interface']), unless))
         else:
-            rules.append('%s saddr %s %s daddr != %s masquerade' % (ip, net, ip, net))
+            rules.append('%s saddr %s %s daddr != %s%s masquerade' % (ip, net, ip, net, unless))
     return rules
 
 
@@ -486,10 +498,10 @@ def plan(host, items, plan):
         desired = {}
         if chains:
             desired, index = listed[index], index + 1
-        _plan_item(host, plan, ref, space, spec, desired)
+        _plan_item(host, plan, ref, space, spec, desired, chains)
 
 
-def _plan_item(host, plan, ref, space, spec, desired):
+def _plan_item(host, plan, ref, space, spec, desired, rendered):
     name = spec['name']
     label = space.label
     before = dict(table=TABLE, rules=text_lines(owned(space.table, name)))
@@ -512,8 +524,11 @@ def _plan_item(host, plan, ref, space, spec, desired):
     current = space.table
     target = replaced(current, name, desired)
     if owned(current, name) != desired:
-        apply_lines = nftables.transaction(TABLE_FAMILY, TABLE_NAME, current, target)
-        undo_lines = nftables.transaction(TABLE_FAMILY, TABLE_NAME, target, current)
+        # Load our own text, not nft's listing of it: a listing read back in is not always
+        # listed the same again (a set of one element prints without braces, then as a value).
+        loaded = replaced(current, name, rendered)
+        apply_lines = nftables.transaction(TABLE_FAMILY, TABLE_NAME, current, loaded)
+        undo_lines = nftables.transaction(TABLE_FAMILY, TABLE_NAME, loaded, current)
         plan.add(_summary(name, label, current, target, desired),
                  _loader(host, ref, apply_lines), _loader(host, ref, undo_lines))
         space.table = target

@@ -79,6 +79,15 @@ options:
         published ports need (see I(publish)) is kept either way.
     type: bool
     default: true
+  masquerade_exclude:
+    description:
+      - Destination networks that the I(source) subnets reach without masquerading, because
+        they route back to the subnet themselves: in a multi-host cluster, the other hosts'
+        container subnets, so that a container on another host sees the real source address
+        (what flannel's C(host-gw) does).
+      - Each must be a network of the same IP version as one of the I(source) subnets.
+    type: list
+    elements: str
   publish:
     description:
       - Ports published into the subnet, like C(docker run -p HOST_ADDRESS:HOST_PORT:PORT/PROTOCOL).

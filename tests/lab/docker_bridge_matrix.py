@@ -136,8 +136,9 @@ def report(args, hosts, underlay, registry, everyone, results, answers, publishe
             elif column.split("/")[0] == host:
                 kind, good = "same", pinged and seen != "FAIL"
             else:  # mode none keeps the hosts' containers apart
+                # routed, not masqueraded: the other host's container sees this container's address
                 kind, good = "across", (not pinged and seen == "FAIL") if args.mode == "none" else (
-                    pinged and seen != "FAIL")
+                    pinged and seen == address)
             tally[kind][0] += good
             tally[kind][1] += 1
             row += "%-*s" % (CELL, seen if seen == "FAIL" or good else ("ping-only" if pinged else "FAIL " + seen))

@@ -180,6 +180,7 @@ def test_publish_forms_become_netns_nat_publications():
     result = plan([dict(name='a', publish=['8080:80', '53/udp', '198.18.0.11:8443:443',
                                            dict(host_port=2222, port=22)])])
     assert result['nat'] == dict(name='dbr0', source=['10.88.11.0/24'], in_interface='dbr0', masquerade=True,
+                                 masquerade_exclude=['10.88.12.0/24', '10.88.13.0/24'],
                                  publish=[
                                      dict(protocol='tcp', host_port=8080, port=80, address='10.88.11.2'),
                                      dict(protocol='udp', host_port=53, port=53, address='10.88.11.2'),

@@ -536,3 +536,16 @@ def test_missing_nft_is_said_plainly(kernel, monkeypatch):
     monkeypatch.setattr(nftables, 'find', lambda program='nft': None)
     with pytest.raises(plan_nat.PlanFailure, match='^nft not found on the managed host; install nftables'):
         planned(item(name='br0', state='absent'))
+
+
+def test_masquerade_exclude_renders_per_family_and_checks_family():
+    chains = plan_nat.render(spec(source=['10.0.7.0/24', 'fd00:7::/64'], in_interface='br0',
+                                  masquerade_exclude=['10.88.0.0/16', '10.99.0.0/24', '10.88.0.0/16']))
+    assert chains['postrouting.br0'][1:] == [
+        'ip saddr 10.0.7.0/24 oifname != "br0" ip daddr != { 10.88.0.0/16, 10.99.0.0/24 } masquerade',
+        'ip6 saddr fd00:7::/64 oifname != "br0" masquerade',
+    ]
+    with pytest.raises(ValidationError, match='no source subnet of IPv6'):
+        spec(source='10.0.7.0/24', masquerade_exclude='fd00:9::/64')
+    with pytest.raises(ValidationError, match='host bits'):
+        spec(source='10.0.7.0/24', masquerade_exclude='10.88.0.1/16')
