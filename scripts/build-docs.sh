@@ -8,10 +8,8 @@ cd "$top"
 source tests/lib/venv.sh
 ensure_venv .build/venv-tools tests/requirements-tools.txt
 export PATH=$top/.build/venv-tools/bin:$PATH
-# The checkout as the collection linuxnet.netns (made by scripts/bootstrap.sh as well).
-mkdir -p .build/collections/ansible_collections/linuxnet
-ln -sfn ../../../.. .build/collections/ansible_collections/linuxnet/netns
-export ANSIBLE_COLLECTIONS_PATH=$top/.build/collections
+ANSIBLE_COLLECTIONS_PATH=$(link_collection)
+export ANSIBLE_COLLECTIONS_PATH
 
 site=$top/.build/docs
 rm -rf "$site"

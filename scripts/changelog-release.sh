@@ -10,9 +10,8 @@ cd "$top"
 source tests/lib/venv.sh
 ensure_venv .build/venv-tools tests/requirements-tools.txt
 export PATH=$top/.build/venv-tools/bin:$PATH
-mkdir -p .build/collections/ansible_collections/linuxnet
-ln -sfn ../../../.. .build/collections/ansible_collections/linuxnet/netns
-export ANSIBLE_COLLECTIONS_PATH=$top/.build/collections
+ANSIBLE_COLLECTIONS_PATH=$(link_collection)
+export ANSIBLE_COLLECTIONS_PATH
 
 antsibull-changelog lint
 only_this_release=$(python - <<'PY'

@@ -38,3 +38,13 @@ stage_collection() {
   (cd "$dest" && git init -q && git add -A)
   echo "$dest"
 }
+
+# link_collection: the checkout as the collection linuxnet.netns at .build/collections, the
+# collections path of ansible.cfg (scripts/bootstrap.sh makes the same link); prints that path.
+link_collection() {
+  local top
+  top=$(git rev-parse --show-toplevel)
+  mkdir -p "$top/.build/collections/ansible_collections/linuxnet"
+  ln -sfn ../../../.. "$top/.build/collections/ansible_collections/linuxnet/netns"
+  echo "$top/.build/collections"
+}

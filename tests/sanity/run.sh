@@ -14,8 +14,10 @@
 # pins, which say nothing about compatibility with that core and cost a minute per core.
 # Each core gets a venv .build/venv-X.Y (ansible-core pinned to its latest patch release, plus
 # tests/sanity/requirements-units.txt). ansible-test runs on a copy at .build/ansible-test-X.Y/
-# (see stage_collection) with HOME=.build/ansible-test-home, so the per-test venvs it makes for
-# sanity are kept there and reused. Only Python 3.11 runs: it is the only Python on the machine.
+# (see stage_collection) with HOME at ~/.cache/linuxnet-netns/ansible-test-home: the venvs it makes
+# for each sanity test (minutes to make, keyed by their pinned requirements) outlive the checkout,
+# so a fresh clone (CI) on the same machine reuses them; runs take turns (flock) so two never make
+# the same venv at once. Only Python 3.11 runs: it is the only Python on the machine.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -26,10 +28,13 @@ newest=${cores##* }
 steps=${STEPS:-"sanity units"}
 core_dependent_tests=(--test ansible-doc --test validate-modules --test import --test runtime-metadata
                       --test action-plugin-docs)
-# pip keeps using the user's download cache, so a fresh checkout (CI) makes its venvs from it.
-export PIP_CACHE_DIR=${PIP_CACHE_DIR:-$HOME/.cache/pip}
-export HOME=$top/.build/ansible-test-home
+cache=${XDG_CACHE_HOME:-$HOME/.cache}
+export PIP_CACHE_DIR=${PIP_CACHE_DIR:-$cache/pip}
+export HOME=$cache/linuxnet-netns/ansible-test-home
 export ANSIBLE_NOCOLOR=1
+mkdir -p "$HOME"
+exec 9> "$HOME/.lock"
+flock 9
 
 # ansible-test downloads get-pip.py to bootstrap pip into its venvs; that host is not reachable
 # here, so put our stand-in where ansible-test looks for its cached copy.
