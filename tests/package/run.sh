@@ -43,8 +43,8 @@ tar tzf "$tarball" | sed 's#/$##' | sort > "$work/contents"
 expect "no junk in the tarball" no_output "$(grep -E \
   '^(\.venv|\.build|\.git|tests/output|\.pytest_cache|\.ansible)(/|$)|\.tar\.gz$|(^|/)__pycache__(/|$)' \
   "$work/contents" || true)"
-shipped=(MANIFEST.json FILES.json README.md meta/runtime.yml meta/execution-environment.yml
-         requirements.txt bindep.txt changelogs/changelog.yaml)
+shipped=(MANIFEST.json FILES.json README.md LICENSES/GPL-3.0-or-later.txt meta/runtime.yml
+         meta/execution-environment.yml requirements.txt bindep.txt changelogs/changelog.yaml)
 modules=()
 for path in "$source"/plugins/modules/*.py; do
   module=$(basename "$path" .py)
