@@ -259,6 +259,8 @@ def run(module, planner, item_options, required=(), needs_netlink=True):
     if needs_netlink and not netlink.HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2'),
                          exception=netlink.PYROUTE2_IMPORT_ERROR)
+    if needs_netlink:
+        netlink.allow_a_session_per_namespace()
     plan = Plan()
     host = Host(module.check_mode, plan.warnings.append)
     try:

@@ -17,6 +17,7 @@ __metaclass__ = type
 
 import os
 import random
+import resource
 import socket
 import time
 import traceback
@@ -146,6 +147,23 @@ def route_from_message(msg):
         'prefsrc': msg.get_attr('RTA_PREFSRC'),
         'multipath': msg.get_attr('RTA_MULTIPATH') is not None,
     }
+
+
+def allow_a_session_per_namespace():
+    """Raise the soft limit of open files to the hard one, for a task over many namespaces.
+
+    A session holds four or five descriptors (the namespace, the netlink
+    socket, pyroute2's event loop), and every session of a task stays open
+    until the plan is applied: the usual soft limit of 1024 would stop a task
+    at about 200 namespaces with "Too many open files".
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            pass  # keep the limit there is; a task over fewer namespaces still works
 
 
 class Session(object):
