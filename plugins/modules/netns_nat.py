@@ -82,7 +82,7 @@ options:
   masquerade_exclude:
     description:
       - Destination networks that the I(source) subnets reach without masquerading, because
-        they route back to the subnet themselves: in a multi-host cluster, the other hosts'
+        they route back to the subnet themselves. In a multi-host cluster, these are the other hosts'
         container subnets, so that a container on another host sees the real source address
         (what flannel's C(host-gw) does).
       - Each must be a network of the same IP version as one of the I(source) subnets.
