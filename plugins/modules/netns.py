@@ -133,6 +133,12 @@ actions:
   type: list
   elements: str
   sample: ["create namespace nstest", "bring lo up in namespace nstest"]
+undone:
+  description: When the task fails, what it had done and then undid, newest first.
+  returned: failure
+  type: list
+  elements: str
+  sample: ["create namespace blue"]
 '''
 
 from ansible.module_utils.basic import AnsibleModule

@@ -223,6 +223,12 @@ actions:
   sample:
     - turn on ipv4 forwarding in netns router
     - add rule set br0 (forward.br0, postrouting.br0) in table inet linuxnet_netns in netns router
+undone:
+  description: When the task fails, what it had done and then undid, newest first.
+  returned: failure
+  type: list
+  elements: str
+  sample: ["turn on ipv4 forwarding in netns router"]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
