@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 PYTHON := .venv/bin/python
 
-.PHONY: all bootstrap demo lab-down role-test test units integration sanity lint docs package-test changelog clean
+.PHONY: all bootstrap demo lab-down role-test become-test test units integration sanity lint docs package-test changelog clean
 
 all: test
 
@@ -19,6 +19,10 @@ demo: bootstrap
 # Take down the lab a KEEP_LAB=1 demo (or an interrupted one) left, and check the machine is as before.
 lab-down:
 	tests/lab/lab.sh down $${DEMO_STATE_DIR:-/tmp/linuxnet-netns-demo}
+
+# The become plugin linuxnet.netns.netns over SSH and locally, on a 2-host lab.
+become-test: bootstrap
+	tests/lab/become-test.sh
 
 # The role docker_bridge against the lab, in modes host-gw and vxlan (tests/lab/role-test.sh).
 role-test: bootstrap
@@ -46,12 +50,11 @@ units: bootstrap
 integration: bootstrap
 	tests/integration/run.sh
 
+# The whole test suite, in two lanes side by side (tests/all.sh): units, integration targets (both
+# pyroute2 versions), seed playbooks, the become plugin and the role on labs (host-gw and vxlan),
+# molecule, ansible-test sanity+units (2.17, 2.18, 2.19), ansible-lint, docs build, package.
 test: bootstrap
-	@status=0; \
-	$(PYTHON) -m pytest tests/unit -q || status=1; \
-	tests/integration/run.sh || status=1; \
-	tests/lab/role-test.sh || status=1; \
-	exit $$status
+	tests/all.sh
 
 # ansible-test sanity (every test) and units on ansible-core 2.17, 2.18 and 2.19 (.build/venv-X.Y).
 sanity: bootstrap
