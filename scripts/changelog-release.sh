@@ -25,5 +25,7 @@ PY
 if [ "$only_this_release" = yes ]; then
   rm -f changelogs/changelog.yaml
 fi
+# antsibull-changelog caches the plugin list per version; plugins added since must be seen.
+rm -f changelogs/.plugin-cache.yaml
 antsibull-changelog release --update-existing
 echo "changelog: changelogs/changelog.yaml, CHANGELOG.md"
