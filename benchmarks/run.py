@@ -5,8 +5,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Containers on one bridge: the seeds' shell commands against the collection, side by side.
 
-    benchmarks/run.py [--n 50,200,500] [--repeat 3] [--methods shell,modules,role]
-                      [--python PATH] [--json FILE] [--profile DIR] [--baseline [NAME=]DIR ...]
+    benchmarks/run.py [--n 50,200,500] [--repeat 3] [--methods shell,floor,modules,role]
+                      [--python PATH] [--json FILE] [--profile DIR] [--strace DIR]
+                      [--baseline [NAME=]DIR ...]
 
 For every N and every repeat, each method runs in a sandbox of its own (tests/sandbox.sh:
 nothing outside it changes), one after the other, so the ratios compare runs made minutes
@@ -28,11 +29,14 @@ check (--check on the converged host) and teardown (state absent). After converg
 sandbox's state is checked (namespaces, bridge ports, sample containers' address, route,
 resolv.conf, a ping), so a fast but wrong run is not reported as fast.
 
-Reported per phase: wall time of the whole command (ansible-playbook or the script), the
-ratio to the shell's (converge, rerun and check against ``up``; teardown against
-``down``), time spent inside module processes, their peak resident memory (ru_maxrss
-of the largest, via benchmarks/measured_python.py as ansible_python_interpreter), and
-Ansible's changed count. With --repeat R the median of R runs is shown.
+Reported per phase: wall time of the whole command (ansible-playbook or the script) and
+its ratio to the shell's (converge, rerun and check against ``up``; teardown against
+``down``); the CPU time of the command and all it started, kernel work on its behalf
+included, and its ratio (on a busy machine it moves much less than the wall time); wall
+and CPU time inside the module processes, and the peak resident memory of the largest
+(ru_maxrss, via benchmarks/measured_python.py as ansible_python_interpreter); Ansible's
+changed count. With --repeat R the median of R runs is shown. docs/performance.md says
+more, and what was found with it.
 """
 
 from __future__ import print_function
@@ -194,6 +198,9 @@ def inner_ansible(playbook, count, python, collections, log, workdir):
         )
         if playbook == PLAYBOOKS['floor']:
             continue  # it makes nothing to check
+        if phase in ('rerun', 'check') and phases[phase]['changed']:
+            raise RuntimeError('%s on the converged host reported changed=%d, not 0'
+                               % (phase, phases[phase]['changed']))
         if phase == 'converge':
             verify(count)
         if phase == 'teardown':
