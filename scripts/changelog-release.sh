@@ -8,10 +8,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 source tests/lib/venv.sh
-ensure_venv .build/venv-tools tests/requirements-tools.txt
-export PATH=$top/.build/venv-tools/bin:$PATH
-ANSIBLE_COLLECTIONS_PATH=$(link_collection)
-export ANSIBLE_COLLECTIONS_PATH
+use_tools
 
 antsibull-changelog lint
 only_this_release=$(python - <<'PY'

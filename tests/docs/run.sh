@@ -5,14 +5,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-
-failed=()
-passed=0
-check() {
-  local name=$1; shift
-  echo "=== $name"
-  if "$@"; then passed=$((passed + 1)); else failed+=("$name"); fi
-}
+source tests/lib/venv.sh
 
 site_is_complete() {
   local html=.build/docs/build/html missing=() path module
@@ -25,10 +18,7 @@ site_is_complete() {
 }
 
 check build scripts/build-docs.sh
-check lint-collection-docs env PATH="$top/.build/venv-tools/bin:$PATH" \
-  antsibull-docs lint-collection-docs --plugin-docs .
+use_tools
+check lint-collection-docs antsibull-docs lint-collection-docs --plugin-docs .
 check site-complete site_is_complete
-echo
-[ ${#failed[@]} -eq 0 ] || echo "failed: ${failed[*]}"
-echo "docs: ${passed} passed, ${#failed[@]} failed"
-[ ${#failed[@]} -eq 0 ]
+checks_done docs

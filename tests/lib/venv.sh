@@ -48,3 +48,30 @@ link_collection() {
   ln -sfn ../../../.. "$top/.build/collections/ansible_collections/linuxnet/netns"
   echo "$top/.build/collections"
 }
+
+# use_tools: the pinned tools (tests/requirements-tools.txt, in .build/venv-tools) first on PATH,
+# and the checkout as linuxnet.netns on ANSIBLE_COLLECTIONS_PATH.
+use_tools() {
+  local top
+  top=$(git rev-parse --show-toplevel)
+  ensure_venv "$top/.build/venv-tools" "$top/tests/requirements-tools.txt"
+  export PATH=$top/.build/venv-tools/bin:$PATH
+  ANSIBLE_COLLECTIONS_PATH=$(link_collection)
+  export ANSIBLE_COLLECTIONS_PATH
+}
+
+# check NAME COMMAND...: one check of a suite; it goes on after a failure.
+# checks_done SUITE: the suite's closing line ("SUITE: N passed, N failed"), then its verdict.
+checks_passed=0
+checks_failed=()
+check() {
+  local name=$1; shift
+  echo "=== $name"
+  if "$@"; then checks_passed=$((checks_passed + 1)); else checks_failed+=("$name"); fi
+}
+checks_done() {
+  echo
+  [ ${#checks_failed[@]} -eq 0 ] || echo "failed: ${checks_failed[*]}"
+  echo "$1: ${checks_passed} passed, ${#checks_failed[@]} failed"
+  [ ${#checks_failed[@]} -eq 0 ]
+}

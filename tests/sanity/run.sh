@@ -46,8 +46,6 @@ print(re.search(r"pip=.([0-9.]+).", inspect.getsource(r)).group(1))')
   cp tests/sanity/get_pip.py "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
 }
 
-failed=()
-passed=0
 for core in $cores; do
   series=${core%.*}
   venv=$top/.build/venv-$series
@@ -55,7 +53,6 @@ for core in $cores; do
   seed_pip_bootstrap "$venv"
   collection=$(stage_collection "$top/.build/ansible-test-$series")
   for step in $steps; do
-    echo "=== ansible-test $step with ansible-core $core"
     start=$SECONDS
     case $step in
       sanity)
@@ -66,15 +63,8 @@ for core in $cores; do
       units)  cmd=(units --python 3.11 --local --color no) ;;
       *) echo "unknown step $step" >&2; exit 2 ;;
     esac
-    if (cd "$collection" && PATH="$venv/bin:$PATH" "$venv/bin/ansible-test" "${cmd[@]}"); then
-      passed=$((passed + 1))
-    else
-      failed+=("$step@$core")
-    fi
+    check "$step@$core" env -C "$collection" PATH="$venv/bin:$PATH" "$venv/bin/ansible-test" "${cmd[@]}"
     echo "--- $step with ansible-core $core: $((SECONDS - start)) s"
   done
 done
-echo
-[ ${#failed[@]} -eq 0 ] || echo "failed: ${failed[*]}"
-echo "ansible-test: ${passed} passed, ${#failed[@]} failed"
-[ ${#failed[@]} -eq 0 ]
+checks_done ansible-test
