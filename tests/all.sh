@@ -11,7 +11,7 @@
 # into one venv at the same time.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$top" || exit 2
 logs=tests/output/all
 mkdir -p "$logs"
 
@@ -28,8 +28,8 @@ declare -A command=(
   [package]="tests/package/run.sh"
 )
 # Longest first in each lane; the lanes take about the same time (see README).
-lane1=(integration playbooks become units)
-lane2=(role sanity molecule lint docs package)
+lane1=(integration become units)
+lane2=(role sanity playbooks molecule lint docs package)
 
 run_suite() {
   local suite=$1 started=$SECONDS status
@@ -49,10 +49,18 @@ started=$SECONDS
 : >"$logs/results"
 # Installs first, one at a time: molecule goes into .venv, the lint/docs/package tools into
 # .build/venv-tools (the sanity venvs are the sanity suite's alone).
-bash scripts/bootstrap.sh >"$logs/prepare.log" 2>&1 &&
-  tests/molecule.sh --version >>"$logs/prepare.log" 2>&1 &&
-  (source tests/lib/venv.sh && ensure_venv .build/venv-tools tests/requirements-tools.txt) >>"$logs/prepare.log" 2>&1 ||
-  { echo "preparing the tools failed: $logs/prepare.log" >&2; tail -20 "$logs/prepare.log" >&2; exit 1; }
+prepare() {
+  bash scripts/bootstrap.sh || return
+  tests/molecule.sh --version || return
+  # shellcheck source=tests/lib/venv.sh
+  source tests/lib/venv.sh
+  ensure_venv .build/venv-tools tests/requirements-tools.txt
+}
+if ! prepare >"$logs/prepare.log" 2>&1; then
+  echo "preparing the tools failed: $logs/prepare.log" >&2
+  tail -20 "$logs/prepare.log" >&2
+  exit 1
+fi
 
 if [ $# -gt 0 ]; then
   for suite in "$@"; do
@@ -74,9 +82,10 @@ while read -r suite status seconds; do
   [ "$status" -eq 0 ] || { failed=$((failed + 1)); echo "  log: $logs/$suite.log"; }
 done <"$logs/results"
 echo "all: $failed failed, wall time $((SECONDS - started)) s"
-for suite in $(awk '$2 != 0 {print $1}' "$logs/results"); do
+while read -r suite status _; do
+  [ "$status" -eq 0 ] && continue
   echo
   echo "=== last lines of $logs/$suite.log"
   tail -25 "$logs/$suite.log"
-done
+done <"$logs/results"
 [ "$failed" -eq 0 ]
