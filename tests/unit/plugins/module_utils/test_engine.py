@@ -163,8 +163,11 @@ def test_changes_that_cannot_be_undone_are_named():
 
 
 def test_an_exception_without_reason_is_shown_as_is():
+    def refused():
+        raise OSError(1, 'nope')
+
     plan = Plan()
-    plan.add('x', lambda: (_ for _ in ()).throw(OSError(1, 'nope')))
+    plan.add('x', refused)
     with pytest.raises(PlanFailure, match=r'^failed to x: \[Errno 1\] nope$'):
         plan.apply()
 
@@ -335,14 +338,14 @@ def test_plan_link_creates_then_converges_nothing():
 
 def test_plan_link_detach_is_needed_only_when_enslaved():
     session = link_session(link('br0', 2, kind='bridge'), link('eth1', 3, master='br0'), link('eth2', 4))
-    summaries, _ = plan_links_for(session, dict(name='eth1', master=''), dict(name='eth2', master=''))
+    summaries, plan = plan_links_for(session, dict(name='eth1', master=''), dict(name='eth2', master=''))
     assert summaries == ["set master= on eth1 in the module's own namespace"]
 
 
 def test_plan_link_absent_with_kind_needs_no_creation_options():
     session = link_session(link('vx1', 2, kind='vxlan'), link('mv1', 3, kind='macvlan'))
-    summaries, _ = plan_links_for(session, dict(name='vx1', kind='vxlan', state='absent'),
-                                  dict(name='mv1', kind='macvlan', state='absent'))
+    summaries, plan = plan_links_for(session, dict(name='vx1', kind='vxlan', state='absent'),
+                                     dict(name='mv1', kind='macvlan', state='absent'))
     assert summaries == ["delete vxlan vx1 in the module's own namespace",
                          "delete macvlan mv1 in the module's own namespace"]
 

@@ -117,7 +117,7 @@ def summaries(plan):
 
 def test_adds_what_is_missing_and_nothing_when_there():
     session = FakeSession(addresses=[record('10.0.0.1/24'), record('fe80::1/64', scope=253)])
-    plan, _ = plan_for(session, dict(address=['10.0.0.1/24', '2001:db8::1/64'], dad='skip'))
+    plan, host = plan_for(session, dict(address=['10.0.0.1/24', '2001:db8::1/64'], dad='skip'))
     assert summaries(plan) == ['add 2001:db8::1/64 to eth0 in netns t']
     assert plan.before == {'netns t:eth0': ['10.0.0.1/24', 'fe80::1/64']}
     assert plan.after == {'netns t:eth0': ['10.0.0.1/24', '2001:db8::1/64', 'fe80::1/64']}
@@ -130,15 +130,15 @@ def test_adds_what_is_missing_and_nothing_when_there():
 def test_absent_and_exclusive_remove_global_addresses_only():
     addresses = [record('10.0.0.1/24'), record('10.0.0.2/24'), record('10.0.0.3/24', index=2),
                  record('fe80::1/64', scope=253), record('127.0.0.5/8', scope=254)]
-    plan, _ = plan_for(FakeSession(addresses=addresses), dict(address=['10.0.0.2/24'], state='absent'))
+    plan, host = plan_for(FakeSession(addresses=addresses), dict(address=['10.0.0.2/24'], state='absent'))
     assert summaries(plan) == ['remove 10.0.0.2/24 from eth0 in netns t']
-    plan, _ = plan_for(FakeSession(addresses=addresses), dict(address=['10.0.0.9/24'], exclusive=True))
+    plan, host = plan_for(FakeSession(addresses=addresses), dict(address=['10.0.0.9/24'], exclusive=True))
     assert summaries(plan) == ['remove 10.0.0.1/24 from eth0 in netns t', 'remove 10.0.0.2/24 from eth0 in netns t',
                                'add 10.0.0.9/24 to eth0 in netns t']
 
 
 def test_absent_of_an_address_that_is_not_there():
-    plan, _ = plan_for(FakeSession(addresses=[record('10.0.0.1/24')]), dict(address=['10.0.0.1/16'], state='absent'))
+    plan, host = plan_for(FakeSession(addresses=[record('10.0.0.1/24')]), dict(address=['10.0.0.1/16'], state='absent'))
     assert plan.changes == []
 
 
@@ -151,9 +151,9 @@ def test_missing_interface_fails_or_warns_in_check_mode():
 
 
 def test_dad_wait_is_registered_for_new_ipv6_only():
-    plan, _ = plan_for(FakeSession(addresses=[]), dict(address=['10.0.0.1/24']))
+    plan, host = plan_for(FakeSession(addresses=[]), dict(address=['10.0.0.1/24']))
     assert plan._finishers == []
-    plan, _ = plan_for(FakeSession(addresses=[]), dict(address=['2001:db8::1/64']))
+    plan, host = plan_for(FakeSession(addresses=[]), dict(address=['2001:db8::1/64']))
     assert len(plan._finishers) == 1
-    plan, _ = plan_for(FakeSession(addresses=[]), dict(address=['2001:db8::1/64'], dad='ignore'))
+    plan, host = plan_for(FakeSession(addresses=[]), dict(address=['2001:db8::1/64'], dad='ignore'))
     assert plan._finishers == []

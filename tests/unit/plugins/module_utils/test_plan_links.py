@@ -106,14 +106,14 @@ def test_a_new_vni_is_made_under_a_temporary_name_then_renamed_into_place():
 
 def test_the_same_vni_and_port_cannot_exist_twice_so_the_old_link_goes_first():
     session = vxlan_session()
-    summaries, _ = planned(session, dict(VX1, vni=42, remote='198.18.0.3'))
+    summaries, plan = planned(session, dict(VX1, vni=42, remote='198.18.0.3'))
     assert summaries == ['delete vxlan vx1 in ' + OWN, 'create vxlan vx1 in ' + OWN]
 
 
 def test_a_refused_new_link_leaves_the_old_one_untouched():
     session = vxlan_session(fail=lambda method, args, kwargs: (
         (errno.EEXIST, 'A VXLAN device with the specified VNI already exists') if args[:1] == ('add',) else None))
-    _, plan = planned(session, VX1)
+    summaries, plan = planned(session, VX1)
     with pytest.raises(PlanFailure) as caught:
         plan.apply()
     assert str(caught.value) == ('failed to create vxlan vx1 in %s under a temporary name: EEXIST (errno 17): '
@@ -132,7 +132,7 @@ def test_a_later_failure_makes_the_deleted_link_again_as_it_was():
 
     session = vxlan_session(fail)
     session.links()['eth5'] = link('eth5', 9)
-    _, plan = planned(session, VX1, dict(name='mv9', kind='macvlan', parent='eth5'))
+    summaries, plan = planned(session, VX1, dict(name='mv9', kind='macvlan', parent='eth5'))
     failing['on'] = True
     with pytest.raises(PlanFailure, match='undid: rename the new vxlan to vx1 in .*, delete vxlan vx1 in .*, '
                                           'create vxlan vx1 in .* under a temporary name$'):
@@ -153,8 +153,8 @@ def test_a_later_failure_makes_the_deleted_link_again_as_it_was():
 
 def test_a_link_made_by_this_plan_cannot_be_made_again_and_says_so():
     session = Session([link('ul0', 1)])
-    _, plan = planned(session, dict(name='vx1', kind='vxlan', vni=1),
-                      dict(name='vx1', state='absent'))
+    summaries, plan = planned(session, dict(name='vx1', kind='vxlan', vni=1),
+                              dict(name='vx1', state='absent'))
     assert plan.changes[1].undo is None
 
 
@@ -171,16 +171,16 @@ def test_a_bridge_that_kept_its_random_mac_gets_a_new_one_back():
 
 def test_kind_mismatch_with_recreate_makes_the_new_kind_first():
     session = Session([link('eth0', 1), link('br-k', 3, kind='bridge')])
-    summaries, _ = planned(session, dict(name='br-k', kind='macvlan', parent='eth0', recreate=True))
+    summaries, plan = planned(session, dict(name='br-k', kind='macvlan', parent='eth0', recreate=True))
     assert summaries == ['create macvlan br-k in %s under a temporary name' % OWN, 'delete bridge br-k in ' + OWN,
                          'rename the new macvlan to br-k in ' + OWN]
 
 
 def test_macvlan_keeping_its_mac_on_the_same_parent_deletes_first():
     session = Session([link('eth0', 1), link('mv0', 3, kind='macvlan', mac='02:00:00:00:03:03', link_index=1,
-                                            data={'IFLA_MACVLAN_MODE': 'bridge'})])
-    summaries, _ = planned(session, dict(name='mv0', kind='macvlan', parent='eth0', macvlan_mode='private',
-                                         mac='02:00:00:00:03:03'))
+                                             data={'IFLA_MACVLAN_MODE': 'bridge'})])
+    summaries, plan = planned(session, dict(name='mv0', kind='macvlan', parent='eth0', macvlan_mode='private',
+                                            mac='02:00:00:00:03:03'))
     assert summaries == ['delete macvlan mv0 in ' + OWN, 'create macvlan mv0 in ' + OWN]
 
 
@@ -202,7 +202,7 @@ def test_veth_recreate_makes_the_pair_under_temporary_names_first():
 def test_veth_absent_is_undone_by_making_the_pair_again():
     session = Session([link('v0', 3, kind='veth', link_index=4, mac='02:00:00:00:00:03'),
                        link('v1', 4, kind='veth', link_index=3, mac='02:00:00:00:00:04', up=False, mtu=1400)])
-    _, plan = planned(session, dict(name='v0', peer='v1', state='absent'), planner=plan_links.plan_veth)
+    summaries, plan = planned(session, dict(name='v0', peer='v1', state='absent'), planner=plan_links.plan_veth)
     plan.changes[0].undo()
     add, peer_state = session.calls
     assert add[2]['index'] == 3 and add[2]['peer'] == dict(ifname='v1', mtu=1400, address='02:00:00:00:00:04')
@@ -211,13 +211,13 @@ def test_veth_absent_is_undone_by_making_the_pair_again():
 
 def test_removing_a_veth_does_not_search_every_namespace_for_its_peer():
     session = Session([dict(link('v0', 3, kind='veth', link_index=4), link_netnsid=5)])
-    _, plan = planned(session, dict(name='v0', state='absent'), planner=plan_links.plan_veth)
+    summaries, plan = planned(session, dict(name='v0', state='absent'), planner=plan_links.plan_veth)
     assert plan.changes[0].undo is None  # the other end is in a namespace the task did not name
 
 
 def test_a_veth_whose_peer_is_not_found_cannot_be_made_again():
     session = Session([link('v0', 3, kind='veth', link_index=99)])
-    _, plan = planned(session, dict(name='v0', state='absent'), planner=plan_links.plan_veth)
+    summaries, plan = planned(session, dict(name='v0', state='absent'), planner=plan_links.plan_veth)
     assert plan.changes[0].undo is None
 
 
@@ -225,7 +225,7 @@ def test_a_veth_whose_peer_is_not_found_cannot_be_made_again():
 
 def test_a_new_bridge_gets_its_mtu_once_it_exists():
     session = Session([])
-    _, plan = planned(session, dict(name='br0', kind='bridge', mtu=9000))
+    summaries, plan = planned(session, dict(name='br0', kind='bridge', mtu=9000))
     plan.apply()
     assert session.calls == [('link', 'add', dict(ifname='br0', kind='bridge', state='up')),
                              ('link', 'set', dict(index=None, mtu=9000))]
@@ -233,7 +233,7 @@ def test_a_new_bridge_gets_its_mtu_once_it_exists():
 
 def test_other_kinds_get_their_mtu_at_creation():
     session = Session([link('eth0', 1)])
-    _, plan = planned(session, dict(name='mv0', kind='macvlan', parent='eth0', mtu=1400))
+    summaries, plan = planned(session, dict(name='mv0', kind='macvlan', parent='eth0', mtu=1400))
     plan.apply()
     assert [call[2]['mtu'] for call in session.calls] == [1400]
 
@@ -245,7 +245,7 @@ def test_a_missing_driver_is_named(kind, module):
     values = dict(name='x0', kind=kind)
     if kind == 'vlan':
         values.update(parent='eth0', vlan_id=10)
-    _, plan = planned(session, values)
+    summaries, plan = planned(session, values)
     with pytest.raises(PlanFailure, match=r'Unknown device type; this kernel has no %s driver \(load it: modprobe %s\)$'
                        % (kind, module)):
         plan.apply()
@@ -254,7 +254,7 @@ def test_a_missing_driver_is_named(kind, module):
 def test_not_supported_for_another_reason_is_left_as_the_kernel_said():
     session = Session([link('br0', 2, kind='bridge')], fail=lambda method, args, kwargs: (
         (errno.EOPNOTSUPP, None) if args[:1] == ('add',) else None))
-    _, plan = planned(session, dict(name='mv0', kind='bridge', master='br0'))
+    summaries, plan = planned(session, dict(name='mv0', kind='bridge', master='br0'))
     with pytest.raises(PlanFailure) as caught:
         plan.apply()
     assert 'driver' not in str(caught.value)

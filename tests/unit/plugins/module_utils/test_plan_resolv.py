@@ -145,16 +145,16 @@ def test_as_text():
 
 
 def test_wanted_is_deterministic():
-    one, _ = wanted(nameservers=['8.8.8.8', '2001:DB8::53'], search=['example.com'], options=['ndots:2'])
-    two, _ = wanted(nameservers=['8.8.8.8', '2001:db8::53'], search=['example.com'], options=['ndots:2'])
+    one, warnings = wanted(nameservers=['8.8.8.8', '2001:DB8::53'], search=['example.com'], options=['ndots:2'])
+    two, warnings = wanted(nameservers=['8.8.8.8', '2001:db8::53'], search=['example.com'], options=['ndots:2'])
     assert one.texts == two.texts
     assert list(one.texts) == ['resolv.conf']
 
 
 def test_wanted_hosts_only_when_given():
-    with_hosts, _ = wanted(nameservers=['8.8.8.8'], hosts=[{'address': '10.0.0.1', 'names': ['gw']}])
+    with_hosts, warnings = wanted(nameservers=['8.8.8.8'], hosts=[{'address': '10.0.0.1', 'names': ['gw']}])
     assert with_hosts.texts['hosts'] == HEADER + '10.0.0.1\tgw\n'
-    empty, _ = wanted(nameservers=['8.8.8.8'], hosts=[])
+    empty, warnings = wanted(nameservers=['8.8.8.8'], hosts=[])
     assert empty.texts['hosts'] == HEADER
 
 
@@ -181,13 +181,13 @@ def test_wanted_names_the_aggregate_item():
 
 
 def test_wanted_warnings():
-    _, warnings = wanted(nameservers=['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'], options=['no-such-opt'])
+    want, warnings = wanted(nameservers=['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'], options=['no-such-opt'])
     assert any('first 3 nameservers; 10.0.0.4 will be ignored' in text for text in warnings)
     assert any("'no-such-opt' is not one glibc knows" in text for text in warnings)
 
 
 def test_absent_needs_no_content():
-    want, _ = wanted(state='absent')
+    want, warnings = wanted(state='absent')
     assert want.texts == {}
 
 
@@ -355,7 +355,11 @@ def test_rollback_restores_the_previous_content(etc, monkeypatch):
     os.chmod(str(resolv), 0o640)
     plan = planned(dict(nameservers=['1.1.1.1'], hosts=[{'address': '10.0.0.1', 'names': ['gw']}]))
     assert [change.summary.split()[0] for change in plan.changes] == ['update', 'create']
-    plan.changes[-1].apply = lambda: (_ for _ in ()).throw(OSError(28, 'No space left on device'))
+
+    def disk_full():
+        raise OSError(28, 'No space left on device')
+
+    plan.changes[-1].apply = disk_full
     with pytest.raises(engine.PlanFailure, match='undid: update'):
         plan.apply()
     assert resolv.read_text() == HEADER + 'nameserver 8.8.8.8\n'

@@ -181,7 +181,7 @@ def summaries(plan):
 
 def test_plans_an_add_and_applies_it():
     session = routes_session()
-    plan, _ = plan_for(session, dict(dest='default', gateway='10.0.0.1'))
+    plan, host = plan_for(session, dict(dest='default', gateway='10.0.0.1'))
     assert summaries(plan) == ['add route default via 10.0.0.1 in netns t']
     assert plan.before == {'netns t:default via 10.0.0.1': None}
     assert plan.after['netns t:default via 10.0.0.1']['gateway'] == '10.0.0.1'
@@ -193,20 +193,20 @@ def test_plans_an_add_and_applies_it():
 
 def test_plans_nothing_when_the_route_is_there():
     session = routes_session(v4=connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1')])
-    plan, _ = plan_for(session, dict(dest='default', gateway='10.0.0.1'))
+    plan, host = plan_for(session, dict(dest='default', gateway='10.0.0.1'))
     assert plan.changes == []
     assert plan.before == plan.after
 
 
 def test_plans_nothing_for_ipv6_in_another_form():
     session = routes_session(v6=connected_v6() + [record('::', 0, gateway='2001:db8::1', priority=1024, family=6)])
-    plan, _ = plan_for(session, dict(dest='default', gateway='2001:0db8:0::1'))
+    plan, host = plan_for(session, dict(dest='default', gateway='2001:0db8:0::1'))
     assert plan.changes == []
 
 
 def test_plans_a_replace_for_another_gateway():
     session = routes_session(v4=connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1')])
-    plan, _ = plan_for(session, dict(dest='default', gateway='10.0.0.254'))
+    plan, host = plan_for(session, dict(dest='default', gateway='10.0.0.254'))
     assert summaries(plan) == ['change route default via 10.0.0.254 in netns t (was default via 10.0.0.1 dev eth0)']
     plan.apply()
     assert [call[:2] for call in session.calls] == [('route', 'replace')]
@@ -215,7 +215,7 @@ def test_plans_a_replace_for_another_gateway():
 
 def test_another_metric_is_another_route():
     session = routes_session(v4=connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1')])
-    plan, _ = plan_for(session, dict(dest='default', gateway='10.0.0.1', metric=100))
+    plan, host = plan_for(session, dict(dest='default', gateway='10.0.0.1', metric=100))
     assert summaries(plan) == ['add route default via 10.0.0.1 metric 100 in netns t']
 
 
@@ -233,15 +233,15 @@ def test_a_dev_route_compares_its_source_and_scope():
     existing = record('10.3.0.0', 24, scope=LINK, prefsrc='10.0.0.2')
     session = routes_session(v4=connected_v4() + [existing])
     assert plan_for(session, dict(dest='10.3.0.0/24', interface='eth0', source='10.0.0.2'))[0].changes == []
-    plan, _ = plan_for(session, dict(dest='10.3.0.0/24', interface='eth0'))
+    plan, host = plan_for(session, dict(dest='10.3.0.0/24', interface='eth0'))
     assert summaries(plan) == ['change route 10.3.0.0/24 dev eth0 in netns t (was 10.3.0.0/24 dev eth0)']
 
 
 def test_absent_removes_the_matching_route_only():
     session = routes_session(v4=connected_v4() + [record('10.2.0.0', 24, gateway='10.0.0.1')])
-    plan, _ = plan_for(session, dict(dest='10.2.0.0/24', gateway='10.0.0.9', state='absent'))
+    plan, host = plan_for(session, dict(dest='10.2.0.0/24', gateway='10.0.0.9', state='absent'))
     assert plan.changes == []
-    plan, _ = plan_for(session, dict(dest='10.2.0.0/24', state='absent'))
+    plan, host = plan_for(session, dict(dest='10.2.0.0/24', state='absent'))
     assert summaries(plan) == ['remove route 10.2.0.0/24 via 10.0.0.1 dev eth0 from netns t']
     assert plan.before['netns t:10.2.0.0/24']['gateway'] == '10.0.0.1'
     assert plan.after['netns t:10.2.0.0/24'] is None
@@ -251,7 +251,7 @@ def test_absent_removes_the_matching_route_only():
 
 
 def test_absent_of_a_missing_route_plans_nothing():
-    plan, _ = plan_for(routes_session(), dict(dest='10.9.0.0/24', state='absent'))
+    plan, host = plan_for(routes_session(), dict(dest='10.9.0.0/24', state='absent'))
     assert plan.changes == []
     assert plan.before == {'netns t:10.9.0.0/24': None}
 
@@ -264,7 +264,7 @@ def test_exclusive_keeps_kernel_routes_other_tables_and_other_families():
     ]
     v6 = connected_v6() + [record('::', 0, gateway='2001:db8::1', priority=1024, family=6)]
     session = routes_session(v4=v4, v6=v6)
-    plan, _ = plan_for(session, dict(dest='10.3.0.0/24', gateway='10.0.0.1', exclusive=True))
+    plan, host = plan_for(session, dict(dest='10.3.0.0/24', gateway='10.0.0.1', exclusive=True))
     assert summaries(plan) == [
         'add route 10.3.0.0/24 via 10.0.0.1 in netns t',
         'remove route default via 10.0.0.1 dev eth0 from netns t',
@@ -275,8 +275,8 @@ def test_exclusive_keeps_kernel_routes_other_tables_and_other_families():
 def test_exclusive_items_form_one_set():
     v4 = connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1'), record('10.2.0.0', 24, gateway='10.0.0.1')]
     session = routes_session(v4=v4)
-    plan, _ = plan_for(session, dict(dest='default', gateway='10.0.0.1', exclusive=True),
-                       dict(dest='10.2.0.0/24', gateway='10.0.0.1', exclusive=True))
+    plan, host = plan_for(session, dict(dest='default', gateway='10.0.0.1', exclusive=True),
+                          dict(dest='10.2.0.0/24', gateway='10.0.0.1', exclusive=True))
     assert plan.changes == []
 
 
@@ -325,10 +325,10 @@ def test_unreachable_gateway_in_check_mode_is_a_warning():
 
 
 def test_onlink_and_link_local_gateways_need_no_connected_route():
-    plan, _ = plan_for(routes_session(), dict(dest='10.5.0.0/24', gateway='198.51.100.1', interface='eth0', onlink=True))
+    plan, host = plan_for(routes_session(), dict(dest='10.5.0.0/24', gateway='198.51.100.1', interface='eth0', onlink=True))
     assert summaries(plan) == ['add route 10.5.0.0/24 via 198.51.100.1 dev eth0 in netns t']
     plan.apply()
-    plan, _ = plan_for(routes_session(), dict(dest='default', gateway='fe80::1', interface='eth0'))
+    plan, host = plan_for(routes_session(), dict(dest='default', gateway='fe80::1', interface='eth0'))
     assert summaries(plan) == ['add route default via fe80::1 dev eth0 in netns t']
 
 
@@ -339,13 +339,13 @@ def test_onlink_flag_is_compared():
 
 def test_multipath_and_non_unicast_routes_are_not_managed():
     session = routes_session(v4=connected_v4() + [record('10.7.0.0', 24, kind=6)])  # 6: prohibit
-    plan, _ = plan_for(session, dict(dest='10.3.0.0/24', gateway='10.0.0.1', exclusive=True))
+    plan, host = plan_for(session, dict(dest='10.3.0.0/24', gateway='10.0.0.1', exclusive=True))
     assert summaries(plan) == ['add route 10.3.0.0/24 via 10.0.0.1 in netns t']
 
 
 def test_a_failed_change_is_undone():
     session = routes_session(v4=connected_v4() + [record('0.0.0.0', 0, gateway='10.0.0.1')])
-    plan, _ = plan_for(session, dict(dest='default', gateway='10.0.0.254'), dict(dest='10.2.0.0/24', gateway='10.0.0.1'))
+    plan, host = plan_for(session, dict(dest='default', gateway='10.0.0.254'), dict(dest='10.2.0.0/24', gateway='10.0.0.1'))
     calls = session.calls
 
     def failing_call(what, method, *args, **kwargs):
