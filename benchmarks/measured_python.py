@@ -1,11 +1,11 @@
-#!/usr/bin/python3
 # -*- coding: utf-8 -*-
 # Copyright (c) linuxnet.netns contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """An ansible_python_interpreter that runs the real one and records what each module cost.
 
-Ansible runs ``INTERPRETER .../AnsiballZ_MODULE.py``; this runs
+Ansible runs ``SHIM .../AnsiballZ_MODULE.py``, SHIM being the copy of this file that run.py
+makes with a shebang naming its own Python; this runs
 ``$BENCH_REAL_PYTHON .../AnsiballZ_MODULE.py`` as its child, waits for it with wait4(2),
 which gives the child's own resource usage, and appends one JSON line to
 ``$BENCH_RUSAGE_LOG``: module, wall seconds, user and system CPU seconds, and peak
@@ -71,7 +71,7 @@ def main():
             os.execvp(command[0], command)
         finally:
             os._exit(127)
-    _, status, usage = os.wait4(pid, 0)
+    dummy_pid, status, usage = os.wait4(pid, 0)
     wall = time.monotonic() - started
     log = os.environ.get('BENCH_RUSAGE_LOG')
     if log:

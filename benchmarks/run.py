@@ -1,13 +1,12 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) linuxnet.netns contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Containers on one bridge: the seeds' shell commands against the collection, side by side.
 
-    benchmarks/run.py [--n 50,200,500] [--repeat 3] [--methods shell,floor,modules,role]
-                      [--python PATH] [--json FILE] [--profile DIR] [--strace DIR]
-                      [--baseline [NAME=]DIR ...]
+    /usr/bin/python3 benchmarks/run.py [--n 50,200,500] [--repeat 3] [--methods shell,floor,modules,role]
+                                       [--python PATH] [--json FILE] [--profile DIR] [--strace DIR]
+                                       [--baseline [NAME=]DIR ...]
 
 For every N and every repeat, each method runs in a sandbox of its own (tests/sandbox.sh:
 nothing outside it changes), one after the other, so the ratios compare runs made minutes
@@ -89,8 +88,9 @@ def run_command(argv, env=None, log=None):
     """
     cpu_before = children_cpu()
     started = time.monotonic()
+    # check=False: a failure raises below, with the command's output in the message
     done = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, timeout=RUN_TIMEOUT)
+                          universal_newlines=True, timeout=RUN_TIMEOUT, check=False)
     wall = time.monotonic() - started
     cpu = children_cpu() - cpu_before
     if log:
@@ -132,8 +132,9 @@ def verify(count):
                     problems.append('%s: resolv.conf lacks the nameserver' % name)
         except IOError as exc:
             problems.append('%s: %s' % (name, exc))
+    # check=False: no answer is one more problem to report, not the end of the checks
     ping = subprocess.run(['ip', 'netns', 'exec', 'c%d' % count, 'ping', '-c', '1', '-W', '2', topology.GATEWAY],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     if ping.returncode != 0:
         problems.append('c%d cannot ping the gateway' % count)
     if problems:
@@ -148,19 +149,34 @@ def verify_gone():
 
 def inner_shell(count, log):
     phases = {}
-    wall, cpu, _ = run_command(['bash', SHELL, 'up', str(count)], log=log)
+    wall, cpu, dummy_output = run_command(['bash', SHELL, 'up', str(count)], log=log)
     # the largest of bash and the ip commands: nothing else has run yet
     phases['up'] = dict(wall=wall, total_cpu=cpu,
                         peak_kib=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     verify(count)
-    wall, cpu, _ = run_command(['bash', SHELL, 'down', str(count)], log=log)
+    wall, cpu, dummy_output = run_command(['bash', SHELL, 'down', str(count)], log=log)
     phases['down'] = dict(wall=wall, total_cpu=cpu)
     verify_gone()
     return phases
 
 
+def executable_shim(workdir):
+    """A copy of measured_python.py whose shebang names this Python, to be the interpreter.
+
+    Ansible needs one executable path (ansible-core 2.19 quotes "python3 measured_python.py" as
+    one word), and the file in the repository has no shebang: ``python`` on PATH, all that a
+    portable one could name, may be a pyenv shim that does not work here.
+    """
+    shim = os.path.join(workdir, 'measured_python')
+    with open(SHIM) as source, open(shim, 'w') as out:
+        out.write('#!%s\n%s' % (sys.executable, source.read()))
+    os.chmod(shim, 0o755)
+    return shim
+
+
 def inner_ansible(playbook, count, python, collections, log, workdir):
     phases = {}
+    shim = executable_shim(workdir)
     for phase in ANSIBLE_PHASES:
         state = 'absent' if phase == 'teardown' else 'present'
         vars_file = os.path.join(workdir, 'vars-%s.json' % state)
@@ -174,7 +190,7 @@ def inner_ansible(playbook, count, python, collections, log, workdir):
                    ANSIBLE_LOCAL_TEMP=os.path.join(workdir, 'ansible-local'),
                    ANSIBLE_NOCOLOR='1', ANSIBLE_STDOUT_CALLBACK='default')
         argv = [ANSIBLE_PLAYBOOK, '-i', 'localhost,', '-c', 'local',
-                '-e', 'ansible_python_interpreter=%s' % SHIM, '-e', '@%s' % vars_file,
+                '-e', 'ansible_python_interpreter=%s' % shim, '-e', '@%s' % vars_file,
                 '-e', 'docker_bridge_state_dir=%s' % os.path.join(workdir, 'role-state'),
                 playbook]
         if phase == 'check':
@@ -311,7 +327,7 @@ def table(summary, counts, methods):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--n', default='50,200,500', help='container counts, comma-separated')
     parser.add_argument('--repeat', type=int, default=1, help='runs per N and method; the median is shown')
     parser.add_argument('--methods', default=None,
@@ -341,7 +357,7 @@ def main():
         methods = ['shell', 'modules'] + (['role'] if os.path.exists(ROLE_TASKS) else [])
     baselines = {}
     for value in args.baseline:
-        name, _, path = value.rpartition('=')
+        name, dummy_equals, path = value.rpartition('=')
         baselines[name or 'baseline'] = os.path.abspath(path)
     if not args.methods:
         methods += sorted(baselines)
@@ -364,10 +380,9 @@ def main():
                 result.update(repeat=repeat + 1, loadavg_before=load)
                 runs.append(result)
                 phases = result.get('phases', {})
-                print('N=%d %s #%d (load %.2f): %s' % (
-                    count, method, repeat + 1, load, result.get('error') or ', '.join(
-                        '%s %.2fs' % (phase, numbers['wall']) for phase, numbers in phases.items())),
-                    file=sys.stderr)
+                outcome = result.get('error') or ', '.join(
+                    '%s %.2fs' % (phase, numbers['wall']) for phase, numbers in phases.items())
+                print('N=%d %s #%d (load %.2f): %s' % (count, method, repeat + 1, load, outcome), file=sys.stderr)
     summary = summarize(runs)
     print()
     print('%s, %d CPUs, load average %.2f at the start and %.2f at the end; python %s; median of %d'
@@ -376,7 +391,7 @@ def main():
     failed = [run for run in runs if 'error' in run]
     for run in failed:
         print('FAILED: N=%d %s #%d: %s (log: %s)' % (run['n'], run['method'], run['repeat'],
-                                                   run['error'], run.get('log')))
+                                                     run['error'], run.get('log')))
     if args.json:
         with open(args.json, 'w') as out:
             json.dump(dict(started=started, ended_loadavg=loadavg(), cpus=os.cpu_count(), python=python,

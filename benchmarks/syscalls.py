@@ -1,11 +1,10 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) linuxnet.netns contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Sum the ``strace -c`` files of ``run.py --strace DIR``: system calls per phase and module.
 
-    benchmarks/syscalls.py DIR [SYSCALL...]     (default: sendto sendmsg setns openat newfstatat)
+    /usr/bin/python3 benchmarks/syscalls.py DIR [SYSCALL...]     (default: sendto sendmsg setns openat newfstatat)
 
 One column per method directory (DIR/METHOD-N), one row per phase and module.
 """
@@ -37,7 +36,7 @@ def main():
             match = re.match(r'(\w+?)-(\w+)-(\d+)\.strace$', name)
             if not match:
                 continue
-            phase, module, _ = match.groups()
+            phase, module, dummy_pid = match.groups()
             row = table[(phase, module)].setdefault(run, collections.Counter())
             row.update(counts(os.path.join(top, run, name)))
     print('phase     module        syscall     ' + ''.join('%14s' % run for run in runs))

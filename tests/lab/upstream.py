@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """Stand-in for "the internet" in the lab, plus the relay that lets ssh reach the lab.
 
   upstream.py serve ADDRESS PORT   answer every TCP connection with an HTTP/1.0 reply
@@ -67,7 +66,7 @@ def relay(host, port):
     stdin, stdout = sys.stdin.fileno(), sys.stdout.fileno()
     inputs = [stdin, sock]
     while True:
-        readable, _, _ = select.select(inputs, [], [])
+        readable = select.select(inputs, [], [])[0]
         if stdin in readable:
             data = os.read(stdin, 65536)
             if data:
