@@ -96,7 +96,7 @@ sandbox_init_main() {
   mkdir -p "$state/sandbox/run-upper" "$state/sandbox/run-work"
   mount -t overlay overlay \
     -o "lowerdir=/run,upperdir=$state/sandbox/run-upper,workdir=$state/sandbox/run-work" /run
-  mkdir -p -m 0755 /run/sshd /run/netns
+  install -d -m 0755 /run/sshd /run/netns
   mount -t tmpfs -o mode=0755 tmpfs /run/netns
   mount -t tmpfs -o mode=0755 tmpfs /etc/netns
   # sshd records logins with a tty (ssh -t, interactive ssh) in these; keep them off
@@ -198,7 +198,10 @@ host_main() {
   # runs `pyenv init` (seconds, and a 60 s hang whenever a killed rehash left its lock
   # in the shared ~/.pyenv). Lab hosts get plain ones.
   printf '# lab host: see tests/lab/lab.sh\n' >/root/.bashrc
-  printf '# lab host: see tests/lab/lab.sh\n[ -n "$BASH" ] && . ~/.bashrc\n' >/root/.profile
+  cat >/root/.profile <<'EOF'
+# lab host: see tests/lab/lab.sh
+[ -n "$BASH" ] && . ~/.bashrc
+EOF
   mount -t tmpfs -o mode=0755 tmpfs /run/netns
   mount -t tmpfs -o mode=0755 tmpfs /etc/netns
   umount -l /sys
@@ -321,8 +324,9 @@ EOF
 
 cmd_up() {
   local n=${1:-} state start_ns unshare_pid init_pid deadline name inner outer d i
-  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le "$max_hosts" ] \
-    || die "usage: lab.sh up N [STATE_DIR]   (1 <= N <= $max_hosts)"
+  if ! [[ "$n" =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -gt "$max_hosts" ]; then
+    die "usage: lab.sh up N [STATE_DIR]   (1 <= N <= $max_hosts)"
+  fi
   state=$(state_dir "${2:-}")
   start_ns=$(date +%s%N)
 
@@ -343,9 +347,9 @@ cmd_up() {
     die "$state exists (left over from a failed or killed run?); run: $self down $state"
   }
   # A failed `up` leaves everything in place for a look (status, exec, the logs);
-  # `down` cleans it up.
-  # (Expanded now: set -e may exit after cmd_up's locals are gone.)
-  trap "rc=\$?; [ \$rc -eq 0 ] || echo \"lab.sh: up failed; logs are in $state; clean up with: $self down $state\" >&2" EXIT
+  # `down` cleans it up. The hint is global: set -e may exit after cmd_up's locals are gone.
+  up_failed_hint="lab.sh: up failed; logs are in $state; clean up with: $self down $state"
+  trap 'rc=$?; [ $rc -eq 0 ] || echo "$up_failed_hint" >&2' EXIT
 
   snapshot >"$state/snapshot.before"
   write_config "$n" "$state"
@@ -431,7 +435,7 @@ cmd_down() {
   local init='' unshare='' child
   if [ -f "$state/pids" ]; then
     while read -r name pid start _; do
-      [ -n "$pid" ] && same_process "$pid" "$start" || continue
+      if [ -z "$pid" ] || ! same_process "$pid" "$start"; then continue; fi
       recorded+=("$pid:$start")
       case $name in
         sandbox-init) init=$pid:$start ;;
@@ -456,9 +460,8 @@ cmd_down() {
   if [ -n "$init" ]; then
     ipid=${init%%:*}
     namespaces=$(readlink "/proc/$ipid/ns/pid" "/proc/$ipid/ns/net" "/proc/$ipid/ns/mnt" 2>/dev/null || true)
-    namespaces+=" $(nsenter -t "$ipid" -m -- sh -c \
-      'for ns in /run/netns/*; do [ -e "$ns" ] && echo "net:[$(stat -L -c %i "$ns")]"; done' \
-      2>/dev/null || true)"
+    namespaces+=" $(nsenter -t "$ipid" -m -- find /run/netns -mindepth 1 -maxdepth 1 \
+      -exec stat -L -c 'net:[%i]' {} + 2>/dev/null || true)"
     if [ -f "$state/pids" ]; then
       while read -r name pid start _; do
         case $name in h[0-9]*) ;; *) continue ;; esac

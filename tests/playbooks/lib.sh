@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Assertions about the kernel's state, for tests/playbooks/checks/*.sh (sourced by one.sh,
 # inside the sandbox). NS is "" for the sandbox's own namespace, a name under /run/netns, or
 # a path such as /proc/PID/ns/net. Each assertion prints one line and counts failures.
@@ -36,6 +37,7 @@ no_ipv4() {  # NS DEV
 is_up() {  # NS DEV
   in_ns "$1" ip -j link show dev "$2" | json_true "'UP' in data[0]['flags']"
 }
+up_with_addr() { is_up "$1" "$2" && has_addr "$1" "$2" "$3"; }  # NS DEV CIDR
 master_is() {  # NS DEV BRIDGE
   in_ns "$1" ip -j link show dev "$2" | json_true "data[0].get('master') == '$3'"
 }
@@ -49,7 +51,7 @@ default_via() {  # NS GATEWAY
 }
 pings() { in_ns "$1" ping -c 1 -W 2 "$2"; }  # NS ADDRESS
 tcp_says() {  # NS HOST PORT TEXT: connect, send a request line, expect TEXT in the answer
-  in_ns "$1" timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/$1" && printf "GET / HTTP/1.0\r\n\r\n" >&3 && cat <&3' "$2" "$3" \
+  in_ns "$1" timeout 5 bash -c "exec 3<>/dev/tcp/$2/$3 && printf 'GET / HTTP/1.0\r\n\r\n' >&3 && cat <&3" \
     | grep -qF "$4"
 }
 same_netns() { [ "$(stat -L -c %i "$1")" = "$(stat -L -c %i "$2")" ]; }  # FILE FILE

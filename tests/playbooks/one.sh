@@ -7,7 +7,7 @@
 set -uo pipefail
 name=$1 python=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
+cd "$top" || exit
 checks=tests/playbooks/checks/$name.sh
 . tests/playbooks/lib.sh
 
@@ -20,7 +20,8 @@ playbook() {
 recap() { grep -E '^localhost +:' "$1" | tail -1; }
 count() { recap "$1" | grep -oE "$2=[0-9]+" | cut -d= -f2; }
 
-for required in $(sed -n 's/^# requires: *//p' "$checks"); do
+mapfile -t requires < <(sed -n 's/^# requires: *//p' "$checks")
+for required in "${requires[@]}"; do
   playbook "$required" > "$LOG_DIR/$name.requires.log" 2>&1 || { fail "required playbook $required"; exit 1; }
 done
 for run in 1 2; do
@@ -33,11 +34,15 @@ for run in 1 2; do
     fail "run $run failed (${seconds}s), see $log"; tail -25 "$log" | sed 's/^/        /'; exit 1
   fi
   if [ $run = 1 ]; then
-    [ "$(count "$log" changed)" -gt 0 ] && pass "run 1 changed something (${seconds}s)" \
-      || fail "run 1 changed nothing on a fresh sandbox (${seconds}s)"
+    if [ "$(count "$log" changed)" -gt 0 ]; then
+      pass "run 1 changed something (${seconds}s)"
+    else
+      fail "run 1 changed nothing on a fresh sandbox (${seconds}s)"
+    fi
+  elif [ "$(count "$log" changed)" = 0 ]; then
+    pass "run 2 changed nothing (${seconds}s)"
   else
-    [ "$(count "$log" changed)" = 0 ] && pass "run 2 changed nothing (${seconds}s)" \
-      || { fail "run 2 is not idempotent: $(recap "$log")"; grep -B1 '^changed:' "$log" | sed 's/^/        /'; }
+    fail "run 2 is not idempotent: $(recap "$log")"; grep -B1 '^changed:' "$log" | sed 's/^/        /'
   fi
 done
 . "$checks"

@@ -1,10 +1,11 @@
+# shellcheck shell=bash
 # Kernel state after playbooks/seed-000-veth-into-process.yml (sourced by one.sh)
 pid=$(pid_of seed000-container)
 ns=/proc/$pid/ns/net
 check "one stand-in container process" [ -n "$pid" ]
-check "veth0 up with 172.16.0.1/16" eval 'is_up "" veth0 && has_addr "" veth0 172.16.0.1/16'
+check "veth0 up with 172.16.0.1/16" up_with_addr "" veth0 172.16.0.1/16
 check "veth0container in the process's namespace, up, 172.16.0.2/16" \
-  eval 'is_up "$ns" veth0container && has_addr "$ns" veth0container 172.16.0.2/16'
+  up_with_addr "$ns" veth0container 172.16.0.2/16
 check "no veth0container in the host" no_link "" veth0container
 check "lo up inside" is_up "$ns" lo
 check "default route inside via 172.16.0.1" default_via "$ns" 172.16.0.1

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Kernel state after playbooks/seed-001-move-back.yml (sourced by one.sh)
 # requires: seed-001-veth-pair.yml
 check "nstest is gone" eval '! ip netns list | grep -q "^nstest"'

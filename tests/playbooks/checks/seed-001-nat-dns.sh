@@ -1,5 +1,6 @@
+# shellcheck shell=bash
 # Kernel state after playbooks/seed-001-nat-dns.yml (sourced by one.sh)
-check "forwarding on" eval '[ "$(cat /proc/sys/net/ipv4/ip_forward)" = 1 ]'
+check "forwarding on" grep -qx 1 /proc/sys/net/ipv4/ip_forward
 check "masquerade 192.168.11.0/24 out of uplink0" \
   eval 'nft list table inet linuxnet_netns | grep -q "ip saddr 192.168.11.0/24 oifname \"uplink0\" masquerade"'
 check "nstest's resolv.conf names 203.0.113.53" eval 'ip netns exec nstest cat /etc/resolv.conf | grep -qx "nameserver 203.0.113.53"'
