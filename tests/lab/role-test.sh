@@ -162,7 +162,7 @@ EOF
   if matrix none; then say "mode none: $(tail -1 "$state/matrix.none")"
   else fail "mode none ($state/matrix.none)"; cat "$state/matrix.none" >&2; fi
   for host in "${hosts[@]}"; do
-    on "$host" 'ip -o route; ip -o link' | grep -q -e 'via 198.18.0.1[0-9] ' -e 'vxlan-dbr0' \
+    on "$host" 'ip -o route; ip -o link' | grep -e 'via 198.18.0.1[0-9] ' -e 'vxlan-dbr0' >/dev/null \
       && fail "mode none: routes to other hosts or the overlay left on $host"
   done
   mode=$real_mode

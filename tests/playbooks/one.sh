@@ -12,7 +12,7 @@ checks=tests/playbooks/checks/$name.sh
 . tests/playbooks/lib.sh
 
 playbook() {
-  "$top/.venv/bin/ansible-playbook" -i playbooks/inventory/sandbox.ini \
+  "${ANSIBLE_BIN_DIR:-$top/.venv/bin}/ansible-playbook" -i playbooks/inventory/sandbox.ini \
     -e "ansible_python_interpreter=$python" "playbooks/$1"
 }
 

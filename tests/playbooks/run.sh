@@ -8,6 +8,8 @@
 #   tests/playbooks/run.sh seed-002-bridge              one playbook
 #   PYTHONS=/usr/bin/python3 tests/playbooks/run.sh     one python
 #   JOBS=1 tests/playbooks/run.sh                       one sandbox at a time (default 2)
+#   ANSIBLE_BIN_DIR=.build/venv-2.17/bin tests/playbooks/run.sh   another ansible-core (tests/controllers.sh)
+#   PLAYBOOKS_OUTPUT=DIR                               logs there instead
 #
 # Logs go to tests/output/playbooks/PYTHON-NAME/.
 set -euo pipefail
@@ -27,7 +29,7 @@ export ANSIBLE_COLLECTIONS_PATH="$top/.build/collections"
 export ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_RETRY_FILES_ENABLED=False ANSIBLE_NOCOLOR=1
 export ANSIBLE_STDOUT_CALLBACK=default ANSIBLE_CALLBACK_RESULT_FORMAT=yaml
 export ANSIBLE_LOCAL_TEMP=${TMPDIR:-/tmp}/linuxnet-netns-ansible-local
-output=$top/tests/output/playbooks
+output=${PLAYBOOKS_OUTPUT:-$top/tests/output/playbooks}
 rm -rf "$output"
 
 one() {  # PYTHON NAME: its report goes to a file, printed in order when all are done

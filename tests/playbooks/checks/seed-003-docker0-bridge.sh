@@ -8,4 +8,4 @@ check "eth0 in ns1, up, 192.168.10.11/24" up_with_addr ns1 eth0 192.168.10.11/24
 check "lo up in ns1" is_up ns1 lo
 check "ns1's default route via 192.168.10.1" default_via ns1 192.168.10.1
 check "ns1 pings the bridge" pings ns1 192.168.10.1
-check "ns1 sees its own resolv.conf" eval 'ip netns exec ns1 cat /etc/resolv.conf | grep -qx "nameserver 8.8.8.8"'
+check "ns1 sees its own resolv.conf" eval 'ip netns exec ns1 cat /etc/resolv.conf | grep -x "nameserver 8.8.8.8"'
