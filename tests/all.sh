@@ -23,13 +23,14 @@ declare -A command=(
   [role]="tests/lab/role-test.sh"
   [molecule]="tests/molecule.sh test"
   [sanity]="tests/sanity/run.sh"
+  [controllers]="tests/controllers.sh"
   [lint]="tests/lint/run.sh"
   [docs]="tests/docs/run.sh"
   [package]="tests/package/run.sh"
 )
 # Longest first in each lane; the lanes take about the same time (see README).
 lane1=(integration become units)
-lane2=(role sanity playbooks molecule lint docs package)
+lane2=(role sanity controllers playbooks molecule lint docs package)
 
 run_suite() {
   local suite=$1 started=$SECONDS status
