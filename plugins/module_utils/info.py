@@ -69,6 +69,7 @@ class Namespace(object):
         self.paths = []
         self.pids = []
         self.nsid = None
+        self.own_nsid = None  # the id it gives the module's own namespace, if asked
         self.links = None  # {index: link} once read
         self.addresses = []
         self.routes = []
@@ -405,6 +406,10 @@ class Reader(object):
                 entry.nsid = self.own_session.nsid_of(session.fd)
                 if detail:
                     read_state(entry, session)
+                    if entry is not self.own and cross_links(entry):
+                        # Most peers are in the module's own namespace: ask now, while inside,
+                        # so that nsids_for need not enter this namespace a second time.
+                        entry.own_nsid = session.nsid_of(self.own_session.fd)
         except NamespaceError:
             return False
         return True
@@ -420,8 +425,10 @@ class Reader(object):
 
     def nsids_for(self, entry, everyone):
         """{nsid: Namespace} for the nsids that entry's cross links carry."""
-        if not cross_links(entry):
-            return {}
+        wanted = set(link['link_netnsid'] for link in cross_links(entry))
+        known = {entry.own_nsid: self.own} if entry.own_nsid is not None else {}
+        if wanted.issubset(known):
+            return known
         try:
             with self.session(entry) as session:
                 return resolve_nsids(entry, everyone, lambda other: self._nsid_given(session, other))

@@ -49,28 +49,28 @@ RESTORED_DATA = dict(
                    'MCAST_SNOOPING')),
 )
 
-VETH_OPTIONS = dict(
+# What every link has, whichever module manages it.
+_COMMON_OPTIONS = dict(
     name=dict(type='str'),
-    peer=dict(type='str'),
-    peer_netns=dict(type='str'),
     mtu=dict(type='int'),
     mac=dict(type='str'),
-    peer_mac=dict(type='str'),
     master=dict(type='str'),
     state=dict(type='str', default='present', choices=STATES),
     recreate=dict(type='bool', default=False),
 )
+
+VETH_OPTIONS = dict(
+    _COMMON_OPTIONS,
+    peer=dict(type='str'),
+    peer_netns=dict(type='str'),
+    peer_mac=dict(type='str'),
+)
 VETH_REQUIRED = ('name',)
 
 LINK_OPTIONS = dict(
-    name=dict(type='str'),
+    _COMMON_OPTIONS,
     kind=dict(type='str', choices=LINK_KINDS),
     from_netns=dict(type='str'),
-    mtu=dict(type='int'),
-    mac=dict(type='str'),
-    master=dict(type='str'),
-    state=dict(type='str', default='present', choices=STATES),
-    recreate=dict(type='bool', default=False),
     parent=dict(type='str'),
     vlan_id=dict(type='int'),
     vni=dict(type='int'),
