@@ -15,7 +15,8 @@ apart on the same machine:
 - shell: benchmarks/shell_baseline.sh up N (one ``ip`` command per step), then down N
   (``ip netns del`` per container);
 - modules: benchmarks/containers.yml, one task per module with an aggregate over all N;
-- role: benchmarks/docker_bridge.yml, the role linuxnet.netns.docker_bridge (when it exists);
+- role: benchmarks/docker_bridge.yml, the role linuxnet.netns.docker_bridge, given only its own
+  variables (topology.role_vars);
 - floor (not by default): benchmarks/floor.yml, as many tasks as containers.yml that do
   nothing: Ansible's own cost, below which no playbook of that many tasks can go;
 - NAME (with --baseline NAME=DIR, NAME defaulting to "baseline"): the modules playbook with
@@ -23,14 +24,15 @@ apart on the same machine:
   benchmarks/snapshot.sh makes one), to measure a change to the collection against the code
   before it in the same run.
 
-An Ansible method runs four phases: converge (fresh sandbox), rerun (nothing to change),
-check (--check on the converged host) and teardown (state absent). After converge, the
+An Ansible method runs five phases: converge (fresh sandbox), rerun (nothing to change),
+check (--check on the converged host), teardown (state absent) and again (state absent once
+more, with nothing left: what the teardown costs before it removes anything). After converge, the
 sandbox's state is checked (namespaces, bridge ports, sample containers' address, route,
 resolv.conf, a ping), so a fast but wrong run is not reported as fast.
 
 Reported per phase: wall time of the whole command (ansible-playbook or the script) and
-its ratio to the shell's (converge, rerun and check against ``up``; teardown against
-``down``); the CPU time of the command and all it started, kernel work on its behalf
+its ratio to the shell's (converge, rerun and check against ``up``; teardown and again
+against ``down``); the CPU time of the command and all it started, kernel work on its behalf
 included, and its ratio (on a busy machine it moves much less than the wall time); wall
 and CPU time inside the module processes, and the peak resident memory of the largest
 (ru_maxrss, via benchmarks/measured_python.py as ansible_python_interpreter); Ansible's
@@ -67,8 +69,10 @@ COLLECTIONS = os.path.join(TOP, '.build', 'collections')
 ROLE_TASKS = os.path.join(TOP, 'roles', 'docker_bridge', 'tasks', 'main.yml')
 ANSIBLE_PLAYBOOK = os.path.join(TOP, '.venv', 'bin', 'ansible-playbook')
 DEFAULT_PYTHON = os.path.join(TOP, '.venv', 'bin', 'python')
-ANSIBLE_PHASES = ('converge', 'rerun', 'check', 'teardown')
-SHELL_PHASE = dict(converge='up', rerun='up', check='up', teardown='down')  # what each compares to
+# "again": teardown once more, with nothing left to remove: what a teardown costs before it removes anything
+ANSIBLE_PHASES = ('converge', 'rerun', 'check', 'teardown', 'again')
+SHELL_PHASE = dict(converge='up', rerun='up', check='up', teardown='down', again='down')  # what each compares to
+UNCHANGING_PHASES = ('rerun', 'check', 'again')
 RECAP = re.compile(r'ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)')
 RUN_TIMEOUT = 3600
 
@@ -178,10 +182,11 @@ def inner_ansible(playbook, count, python, collections, log, workdir):
     phases = {}
     shim = executable_shim(workdir)
     for phase in ANSIBLE_PHASES:
-        state = 'absent' if phase == 'teardown' else 'present'
+        state = 'absent' if phase in ('teardown', 'again') else 'present'
         vars_file = os.path.join(workdir, 'vars-%s.json' % state)
         with open(vars_file, 'w') as out:
-            json.dump(topology.playbook_vars(count, state), out)
+            json.dump((topology.role_vars if playbook == PLAYBOOKS['role'] else topology.playbook_vars)(count, state),
+                      out)
         usage_log = os.path.join(workdir, 'rusage-%s.jsonl' % phase)
         env = dict(os.environ, BENCH_REAL_PYTHON=python, BENCH_RUSAGE_LOG=usage_log, BENCH_PHASE=phase,
                    ANSIBLE_CONFIG=os.path.join(TOP, 'ansible.cfg'),
@@ -214,12 +219,12 @@ def inner_ansible(playbook, count, python, collections, log, workdir):
         )
         if playbook == PLAYBOOKS['floor']:
             continue  # it makes nothing to check
-        if phase in ('rerun', 'check') and phases[phase]['changed']:
+        if phase in UNCHANGING_PHASES and phases[phase]['changed']:
             raise RuntimeError('%s on the converged host reported changed=%d, not 0'
                                % (phase, phases[phase]['changed']))
         if phase == 'converge':
             verify(count)
-        if phase == 'teardown':
+        if phase in ('teardown', 'again'):
             verify_gone()
     return phases
 

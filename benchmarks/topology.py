@@ -29,7 +29,7 @@ def host_end(name):
 
 
 def playbook_vars(count, state='present'):
-    """Variables of containers.yml (the modules-only playbook) and of the role's playbook."""
+    """Variables of containers.yml, the modules-only playbook (and of floor.yml, which ignores them)."""
     found = containers(count)
     names = [container['name'] for container in found]
     return dict(
@@ -45,13 +45,22 @@ def playbook_vars(count, state='present'):
                          for container in found],
         bench_routes=[dict(netns=name, dest='default', gateway=GATEWAY) for name in names],
         bench_resolv=[dict(name=name) for name in names],
-        # the role's variables (benchmarks/docker_bridge.yml)
+    )
+
+
+def role_vars(count, state='present'):
+    """Variables of the role's playbook (docker_bridge.yml): the role's, and only those.
+
+    As an inventory's group_vars would hold them: Ansible parses and copies every variable it
+    is given, so the modules playbook's lists would cost the role time it would not have.
+    """
+    return dict(
         docker_bridge_mode='none',
         docker_bridge_state=state,
         docker_bridge_interface=BRIDGE,
         docker_bridge_subnet='10.200.0.0/%d' % PREFIX,
         docker_bridge_containers=[dict(name=container['name'], address=container['address'].split('/')[0])
-                                  for container in found],
+                                  for container in containers(count)],
         docker_bridge_dns=[GATEWAY],
         docker_bridge_hosts_file=False,
         docker_bridge_veth_prefix='veth-',

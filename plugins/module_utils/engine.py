@@ -56,14 +56,21 @@ class Plan(object):
         self._finishers = []
         self.applied = []  # changes made and, after a rollback, still in effect
         self.undone = []  # summaries of changes made, then undone after a failure
+        self.section = None  # the stage planning now, in a task of several (run_stages)
+        self.reports = True  # planners add what they made to returns (a task of several has its own)
+        self._pending = 0  # changes before this one are applied
 
     def add(self, summary, apply, undo=None):
         self.changes.append(Change(summary, apply, undo))
 
     def state(self, key, before, after):
         """What the module manages under key, as it is and as it will be."""
-        self.before[key] = before
-        self.after[key] = after
+        if self.section is None:
+            self.before[key] = before
+            self.after[key] = after
+        else:
+            self.before.setdefault(self.section, {})[key] = before
+            self.after.setdefault(self.section, {})[key] = after
 
     def finally_report(self, finisher):
         """Call finisher(applied) once the plan is applied (or would be, in check mode)."""
@@ -73,8 +80,14 @@ class Plan(object):
     def changed(self):
         return bool(self.changes)
 
+    @property
+    def pending(self):
+        return len(self.changes) > self._pending
+
     def apply(self):
-        for change in self.changes:
+        """Make the changes planned since the last apply; on a failure, undo all made so far."""
+        pending, self._pending = self.changes[self._pending:], len(self.changes)
+        for change in pending:
             try:
                 change.apply()
             except Exception as exc:
@@ -129,6 +142,11 @@ class Host(object):
         self.warn = warn
         self._by_ref = {}
         self._by_ident = {}
+        self._planned_namespaces = set()
+
+    def will_create(self, ref):
+        """An earlier stage of this task makes this namespace: check mode plans against it quietly."""
+        self._planned_namespaces.add(ref)
 
     @staticmethod
     def label(ref):
@@ -147,8 +165,9 @@ class Host(object):
             except NamespaceError as exc:
                 if not self.check_mode:
                     raise
-                # Check mode on a fresh host: an earlier task would have made it.
-                self.warn('%s; assuming an earlier task creates it' % exc)
+                if ref not in self._planned_namespaces:
+                    # Check mode on a fresh host: an earlier task would have made it.
+                    self.warn('%s; assuming an earlier task creates it' % exc)
                 session = self._by_ref[ref] = netlink.AbsentSession(label)
                 return session
         ident = namespaces.identity(fd)
@@ -166,6 +185,17 @@ class Host(object):
         if session is not None and session.ident in self._by_ident:
             del self._by_ident[session.ident]
             session.close()
+
+    def read_again_where_changed(self):
+        """After changes were applied: what a session changed is read again when next asked.
+
+        A change made through one session that also changes another
+        namespace (a veth's peer) is in the other's model already: the
+        planners keep it.
+        """
+        for session in self._by_ident.values():
+            if session.touched:
+                session.forget_state()
 
     def close(self):
         for session in list(self._by_ident.values()):
@@ -256,6 +286,19 @@ def run(module, planner, item_options, required=(), needs_netlink=True):
     needs_netlink=False for planners that never open a Session (files only),
     so that they work on a host without pyroute2.
     """
+    def plan_items(host, plan):
+        planner(host, expand_items(module.params, item_options, required), plan)
+        if not module.check_mode:
+            plan.apply()
+
+    run_task(module, plan_items, needs_netlink)
+
+
+def run_task(module, plan_task, needs_netlink=True, message=str):
+    """Run plan_task(host, plan), which plans and (unless in check mode) applies; exits the module.
+
+    message turns an error into what the task reports.
+    """
     if needs_netlink and not netlink.HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2'),
                          exception=netlink.PYROUTE2_IMPORT_ERROR)
@@ -264,19 +307,56 @@ def run(module, planner, item_options, required=(), needs_netlink=True):
     plan = Plan()
     host = Host(module.check_mode, plan.warnings.append)
     try:
-        items = expand_items(module.params, item_options, required)
         with one_task_at_a_time():
-            planner(host, items, plan)
-            if not module.check_mode:
-                plan.apply()
+            plan_task(host, plan)
         plan.finish(applied=not module.check_mode)
     except (ValidationError, NamespaceError, NetlinkFailure, PlanFailure, OSError) as exc:
         host.close()
-        module.fail_json(msg=str(exc), **plan.failure_result())
+        module.fail_json(msg=message(str(exc)), **plan.failure_result())
     host.close()
     for warning in plan.warnings:
         module.warn(warning)
     module.exit_json(**plan.result(module._diff))
+
+
+class Stage(object):
+    """One module's share of a task that runs several planners: its planner and its items."""
+
+    def __init__(self, name, planner, items):
+        self.name = name
+        self.planner = planner
+        self.items = items
+
+
+def run_stages(host, plan, stages):
+    """Plan each stage against what the stages before it made, and apply it unless in check mode.
+
+    In check mode nothing is applied: each planner keeps in the sessions'
+    models what it would make (links, namespaces to come), for the next.
+    """
+    for stage in stages:
+        plan.section = stage.name
+        stage.planner(host, stage.items, plan)
+        if not host.check_mode and plan.pending:
+            plan.apply()
+            host.read_again_where_changed()
+    plan.section = None
+
+
+def trusted_items(options, entries):
+    """Items from entries this collection made itself: the options' defaults, then the entry.
+
+    The entries of a stage that a planning function computed are right by
+    construction; the planners still check every value they use.
+    """
+    defaults = dict((key, option.get('default')) for key, option in options.items())
+    items = []
+    for entry in entries:
+        item = dict(defaults)
+        item.update((key, value) for key, value in entry.items() if value is not None)
+        item['_where'] = ''
+        items.append(item)
+    return items
 
 
 def netns_of(item, key='netns'):

@@ -286,6 +286,15 @@ def test_state_absent_removes_everything_the_registry_names_and_nothing_without_
     assert not never['registry_grows'] and not never['registry_shrinks']
 
 
+def test_a_host_leaving_the_cluster_removes_its_routes_to_the_others_while_they_stay():
+    first = plan([dict(name='a')], mode='host-gw')
+    assert [route['dest'] for route in first['routes'] if 'netns' not in route] == ['10.88.12.0/24', '10.88.13.0/24']
+    # only h1 leaves: h2 and h3 stay in its cluster, but h1 keeps no route to them
+    gone = plan([dict(name='a')], registry_after(first), mode='host-gw', state='absent')
+    assert gone['routes'] == [dict(dest='10.88.12.0/24', state='absent'), dict(dest='10.88.13.0/24', state='absent')]
+    assert gone['peers'] == [] and gone['nat'] == dict(name='dbr0', state='absent')
+
+
 def test_a_new_veth_prefix_replaces_the_old_pair():
     first = plan([dict(name='a')])
     second = plan([dict(name='a')], registry_after(first), veth_prefix='vb-')

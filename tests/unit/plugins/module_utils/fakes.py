@@ -62,3 +62,6 @@ class FakeHost(object):
 
     def session(self, ref):
         return self._session
+
+    def will_create(self, ref):
+        pass

@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import struct
+
 import pytest
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import netlink
@@ -77,3 +79,105 @@ def test_describe_adds_the_kernels_own_words():
     assert netlink.describe(Refusal(17, 'File exists')) == 'File exists (errno 17)'
     assert netlink.kernel_says(Refusal(95, 'Unknown device type')) == 'Unknown device type'
     assert netlink.kernel_says(Refusal(95, 'Operation not supported')) is None
+
+
+# ---- reading through a plain socket: the kernel's bytes, decoded --------------------------------------
+
+def attribute(kind, value):
+    return pad(struct.pack('=HH', 4 + len(value), kind) + value)
+
+
+def pad(data):
+    return data + b'\0' * (-len(data) % 4)
+
+
+def message(msg_type, body, sequence=1, flags=2):  # 2: NLM_F_MULTI
+    return struct.pack('=IHHII', 16 + len(body), msg_type, flags, sequence, 0) + body
+
+
+def link_message(index, name, kind=None, **extra):
+    attrs = attribute(3, name.encode() + b'\0') + attribute(4, struct.pack('=I', extra.get('mtu', 1500)))
+    attrs += attribute(1, bytes(bytearray([2, 0x42, 10, 88, 1, index])))
+    attrs += attribute(16, struct.pack('=B', 6))  # IF_OPER_UP
+    if kind:
+        attrs += attribute(18 | 0x8000, attribute(1, kind.encode() + b'\0'))
+    if 'master' in extra:
+        attrs += attribute(10, struct.pack('=I', extra['master']))
+    if 'netnsid' in extra:
+        attrs += attribute(5, struct.pack('=I', extra['peer']))
+        attrs += attribute(37, struct.pack('=i', extra['netnsid']))
+    return message(16, struct.pack('=BxHiII', 0, 1, index, 0x1, 0) + attrs)
+
+
+def test_a_link_is_read_from_the_kernels_bytes():
+    data = link_message(7, 've-web', 'veth', master=3, netnsid=0, peer=2)
+    link = netlink.link_from_message(data, 0)
+    assert link == dict(index=7, name='ve-web', kind='veth', mtu=1500, min_mtu=None, max_mtu=None,
+                        mac='02:42:0a:58:01:07', up=True, master_index=3, link_index=2, link_netnsid=0,
+                        operstate='UP', data={})
+    bare = netlink.link_from_message(link_message(1, 'lo'), 0)
+    assert bare['kind'] is None and bare['link_netnsid'] is None and bare['master_index'] is None
+
+
+def test_an_address_and_a_route_are_read_from_the_kernels_bytes():
+    address = message(20, struct.pack('=BBBBI', 2, 24, 0x80, 0, 5) + attribute(2, bytes(bytearray([10, 88, 1, 2])))
+                      + attribute(1, bytes(bytearray([10, 88, 1, 2]))) + attribute(8, struct.pack('=I', 0x80)))
+    assert netlink.address_from_message(address, 0) == dict(
+        index=5, family=4, address='10.88.1.2', prefixlen=24, broadcast=None, scope=0, flags=0x80)
+    route = message(24, struct.pack('=BBBBBBBBI', 2, 0, 0, 0, 254, 3, 0, 1, 0)
+                    + attribute(15, struct.pack('=I', 254)) + attribute(5, bytes(bytearray([10, 88, 1, 1])))
+                    + attribute(4, struct.pack('=I', 5)))
+    assert netlink.route_from_message(route, 0) == dict(
+        family=4, dst='0.0.0.0', dst_len=0, table=254, proto=3, scope=0, type=1, flags=0, gateway='10.88.1.1',
+        oif=5, priority=None, prefsrc=None, multipath=False)
+
+
+class FakeSocket(object):
+    """Answers each request with the datagrams given, in order."""
+
+    def __init__(self, datagrams):
+        self.datagrams = list(datagrams)
+        self.sent = []
+
+    def send(self, data):
+        self.sent.append(data)
+
+    def recv(self, size):
+        return self.datagrams.pop(0)
+
+
+def reader(datagrams):
+    bare = netlink.Reader.__new__(netlink.Reader)
+    bare.label = 'netns t'
+    bare.sock = FakeSocket(datagrams)
+    bare.sequence = 0
+    return bare
+
+
+def done(sequence=1, flags=2, code=0):
+    return message(3, struct.pack('=i', code), sequence, flags)
+
+
+def link_message_seq(index, name, sequence):
+    data = bytearray(link_message(index, name))
+    struct.pack_into('=I', data, 8, sequence)
+    return bytes(data)
+
+
+def test_a_dump_spans_datagrams_and_skips_answers_to_other_requests():
+    first = link_message(1, 'lo') + link_message_seq(9, 'old', 0)
+    second = link_message(2, 'eth0', 'veth') + done()
+    found = reader([first, second]).dump('list links', 18, b'\0' * 16, netlink.link_from_message)
+    assert [link['name'] for link in found] == ['lo', 'eth0']
+
+
+def test_a_refused_request_names_what_and_where():
+    refusal = message(2, struct.pack('=i', -1) + b'\0' * 16)
+    with pytest.raises(NetlinkFailure, match=r'^ask the nsid in netns t failed: Operation not permitted \(errno 1\)$'):
+        reader([refusal]).request('ask the nsid', 90, b'', netlink.nsid_from_message)
+
+
+def test_an_interrupted_dump_says_so_even_when_only_its_end_is_flagged():
+    with pytest.raises(NetlinkDumpInterrupted):
+        reader([link_message(1, 'lo') + done(flags=2 | netlink.NLM_F_DUMP_INTR)]).dump(
+            'list links', 18, b'', netlink.link_from_message)

@@ -1,0 +1,245 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The netns_bridge task: a whole bridge network on one host, in one module process.
+
+plan_bridge turns the request and the host's registry into the items of
+every planner; they run here as the stages of one task (engine.run_stages)
+over one Host, so that each namespace is opened once and read once for all
+of them, where one task per module opened and read it once per task and
+paid Ansible's cost of a task seven times (docs/performance.md).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import json
+import os
+
+from ansible_collections.linuxnet.netns.plugins.module_utils import (
+    argspec, engine, namespaces, plan_addresses, plan_bridge, plan_links, plan_nat, plan_netns, plan_resolv,
+    plan_routes)
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Stage
+from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+
+THIS_HOST = 'this host'
+PEER_KEYS = ('host', 'subnet', 'gateway', 'underlay')
+REGISTRY_FILE = 'docker_bridge.%s.json'
+
+OPTIONS = dict(
+    name=dict(type='str', required=True),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    containers=dict(type='list', elements='dict', default=[]),
+    subnet=dict(type='str'),
+    mtu=dict(type='int'),
+    mode=dict(type='str', default='none', choices=list(plan_bridge.MODES)),
+    peers=dict(type='list', elements='dict', default=[]),
+    underlay_address=dict(type='str'),
+    vxlan_interface=dict(type='str'),
+    vxlan_vni=dict(type='int', default=42),
+    vxlan_port=dict(type='int', default=4789),
+    vxlan_device=dict(type='str'),
+    dns=dict(type='list', elements='str', default=['8.8.8.8', '8.8.4.4']),
+    dns_search=dict(type='list', elements='str', default=[]),
+    dns_options=dict(type='list', elements='str', default=[]),
+    hosts_file=dict(type='bool', default=True),
+    veth_prefix=dict(type='str', default='ve-'),
+    masquerade=dict(type='bool', default=True),
+    force_remove=dict(type='bool', default=False),
+    registry_dir=dict(type='path', default='/etc/linuxnet-netns'),
+)
+
+# (stage, key of plan_bridge's plan, planner, its item options); in the order the role's tasks had
+STAGES = (
+    ('netns', 'netns', plan_netns.plan, plan_netns.OPTIONS),
+    ('links', 'links', plan_links.plan_link, plan_links.LINK_OPTIONS),
+    ('veths', 'veths', plan_links.plan_veth, plan_links.VETH_OPTIONS),
+    ('addresses', 'addresses', plan_addresses.plan, plan_addresses.OPTIONS),
+    ('routes', 'routes', plan_routes.plan, plan_routes.OPTIONS),
+    ('resolv', 'resolv', plan_resolv.plan, plan_resolv.OPTIONS),
+    ('nat', 'nat', plan_nat.plan, plan_nat.OPTIONS),
+)
+
+
+def _option_names(message):
+    """plan_bridge names the role's variables; the module's options are named without the prefix."""
+    return message.replace('docker_bridge_interface', 'name').replace('docker_bridge_', '')
+
+
+def _vxlan_interface(params):
+    name = params['vxlan_interface']
+    if name:
+        return name
+    return ('vx-' + params['name'])[:plan_bridge.IFNAMSIZ]
+
+
+def _cluster(params):
+    """This host and its peers, as plan_bridge takes them (the filter docker_bridge_cluster's shape)."""
+    if params['state'] == 'present' and not params['subnet']:
+        raise ValidationError('subnet is required when state=present')
+    subnet = params['subnet'] or '0.0.0.0/32'
+    me = _host_entry(THIS_HOST, dict(subnet=subnet, underlay=params['underlay_address']), 'subnet', allow_tiny=not params['subnet'])
+    cluster = [me]
+    for position, peer in enumerate(params['peers'], 1):
+        where = 'peers item %d' % position
+        unknown = sorted(set(peer) - set(PEER_KEYS))
+        if unknown:
+            raise ValidationError('%s: unknown keys %s (known: %s)' % (where, ', '.join(unknown), ', '.join(PEER_KEYS)))
+        if not plan_bridge.given(peer.get('subnet')):
+            raise ValidationError('%s: subnet is required' % where)
+        if params['mode'] != 'none' and not plan_bridge.given(peer.get('underlay')):
+            raise ValidationError('%s: underlay is required in mode %s' % (where, params['mode']))
+        cluster.append(_host_entry(peer.get('host') or where, peer, where + ': subnet'))
+    if params['mode'] == 'vxlan' and params['state'] == 'present' and not params['underlay_address']:
+        raise ValidationError('underlay_address is required in mode vxlan (the overlay\'s local address)')
+    plan_bridge.check_cluster(cluster)
+    return cluster
+
+
+def _host_entry(host, values, what, allow_tiny=False):
+    subnet = plan_bridge.checked_network(values.get('subnet'), what)
+    if subnet.version != 4 or (subnet.prefixlen > 30 and not allow_tiny):
+        raise ValidationError('%s %s must be IPv4 and hold a gateway and a container (/30 or larger)'
+                              % (what, subnet))
+    gateway = values.get('gateway')
+    gateway = plan_bridge.checked_address(gateway, what + ' gateway') if plan_bridge.given(gateway) \
+        else subnet.network_address + 1
+    underlay = values.get('underlay')
+    underlay = str(plan_bridge.checked_address(underlay, host + ' underlay')) if plan_bridge.given(underlay) else None
+    return dict(host=host, underlay=underlay, subnet=str(subnet), gateway=str(gateway), index=None)
+
+
+def _settings(params):
+    settings = dict((key, params[key]) for key in (
+        'state', 'mtu', 'mode', 'vxlan_vni', 'vxlan_port', 'vxlan_device', 'dns', 'dns_search', 'dns_options',
+        'hosts_file', 'veth_prefix', 'masquerade', 'force_remove'))
+    settings.update(host=THIS_HOST, interface=params['name'], vxlan_interface=_vxlan_interface(params))
+    return settings
+
+
+# -- the registry file ------------------------------------------------------------------
+
+def registry_path(params):
+    return os.path.join(params['registry_dir'], REGISTRY_FILE % params['name'])
+
+
+def read_registry(path):
+    """The registry's text, or None if there is none."""
+    try:
+        with open(path) as source:
+            return source.read()
+    except (IOError, OSError) as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        raise ValidationError('cannot read the registry %s: %s' % (path, exc.strerror))
+
+
+def _write(path, text):
+    if text is None:
+        try:
+            os.unlink(path)
+        except OSError as exc:
+            if exc.errno != errno.ENOENT:
+                raise
+        return
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    temporary = '%s.%d.tmp' % (path, os.getpid())
+    with open(temporary, 'w') as out:
+        out.write(text)
+    os.chmod(temporary, 0o644)
+    os.rename(temporary, path)
+
+
+def _registry_text(registry):
+    return None if registry is None else json.dumps(registry, indent=4, sort_keys=True) + '\n'
+
+
+def _record(plan, path, old_text, registry, why):
+    """A change that writes the registry (None: removes it), undone by putting back what was there."""
+    text = _registry_text(registry)
+    if text == old_text:
+        return old_text
+    plan.add('%s %s' % (why, path), lambda: _write(path, text), lambda: _write(path, old_text))
+    plan.state(path, json.loads(old_text) if old_text else None, registry)
+    return text
+
+
+# -- the task ---------------------------------------------------------------------------
+
+def _veths_that_go_with_their_namespace(wanted, force_remove):
+    """Host ends of removed containers whose namespace is deleted with nobody in it.
+
+    The kernel deletes both ends of a veth when a namespace with one of them
+    goes: asking for it too would cost a request (and an RCU grace period)
+    per container, and race the kernel's own cleanup.
+    """
+    gone = [item for item in wanted['netns'] if item.get('state') == 'absent']
+    if not gone:
+        return set()
+    idents = {}
+    for item in gone:
+        try:
+            fd = namespaces.open_namespace(namespaces.path_of(item['name']))
+        except namespaces.NamespaceError:
+            continue  # already gone: its veth went with it, or is elsewhere and named below
+        idents[item['name']] = namespaces.identity(fd)
+        os.close(fd)
+    used = namespaces.processes_by_namespace(set(idents.values())) if force_remove and idents else {}
+    return set(name for name, ident in idents.items() if ident not in used)
+
+
+def _stages(wanted, registered):
+    """The planners' stages for the items plan_bridge computed."""
+    dying = set(registered[name]['veth'] for name in
+                _veths_that_go_with_their_namespace(wanted, wanted['force_remove']))
+    stages = []
+    for name, key, planner, options in STAGES:
+        entries = wanted[key]
+        if key == 'nat':
+            entries = [entries] if entries is not None else []
+        elif key == 'netns':
+            entries = [dict(entry, name=[entry['name']]) for entry in entries]
+        elif key == 'veths':
+            entries = [entry for entry in entries
+                       if not (entry.get('state') == 'absent' and entry.get('peer') is None and entry['name'] in dying)]
+        if entries:
+            stages.append(Stage(name, planner, engine.trusted_items(argspec.item_options(options), entries)))
+    return stages
+
+
+def run(module):
+    """Plan, report and (unless in check mode) apply the bridge network; exits the module."""
+    params = module.params
+    path = registry_path(params)
+
+    def plan_all(host, plan):
+        plan.reports = False
+        cluster = _cluster(params)
+        old_text = read_registry(path)
+        wanted = plan_bridge.host_plan(params['containers'], _settings(params), cluster, old_text)
+        wanted['force_remove'] = params['force_remove']
+        stages = _stages(wanted, json.loads(old_text)['containers'] if old_text else {})
+        plan.section = 'registry'
+        if wanted['registry_grows']:
+            # written before any change, so a run that fails half-way still knows what it may have made
+            old_text = _record(plan, path, old_text, wanted['registry_during'], 'record what is about to be made in')
+        if not host.check_mode and plan.pending:
+            plan.apply()
+        engine.run_stages(host, plan, stages)
+        plan.section = 'registry'
+        if wanted['registry_shrinks']:
+            _record(plan, path, old_text, wanted['registry'], 'record what was made in' if wanted['registry']
+                    else 'forget the registry')
+            if not host.check_mode and plan.pending:
+                plan.apply()
+        plan.section = None
+        plan.returns = dict(
+            bridge=params['name'], subnet=wanted['subnet'], gateway=wanted['gateway'], mtu=wanted['mtu'],
+            containers=wanted['containers'], removed=wanted['removed'], registry=path)
+
+    engine.run_task(module, plan_all, message=_option_names)

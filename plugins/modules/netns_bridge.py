@@ -1,0 +1,250 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: netns_bridge
+short_description: A docker-style bridge network of network namespaces on one host, in one task
+version_added: 0.2.0
+description:
+  - A bridge with a gateway address, and one network namespace per entry of I(containers), as
+    docker's default bridge network gives each container - a veth (host end on the bridge, C(eth0)
+    inside), C(lo) up, an address, a default route via the bridge, its own C(resolv.conf) and
+    C(hosts), NAT out of the host and published ports; with I(mode) C(host-gw) or C(vxlan), routes
+    (or an overlay) to the I(peers)' subnets.
+  - What the modules M(linuxnet.netns.netns), M(linuxnet.netns.netns_link), M(linuxnet.netns.veth),
+    M(linuxnet.netns.netns_addr), M(linuxnet.netns.netns_route), M(linuxnet.netns.netns_resolv) and
+    M(linuxnet.netns.netns_nat) do, planned by the same code, in one module process that opens and
+    reads each namespace once. The role P(linuxnet.netns.docker_bridge#role) is built on it.
+  - A registry on the host (I(registry_dir)/C(docker_bridge.NAME.json)) records what the module
+    made. A container left out of I(containers) loses its namespace, veth, address, routes, DNS
+    files and published ports; nothing the registry does not name is ever removed.
+  - Each container keeps its address across runs; a container without one gets the lowest free
+    address of I(subnet).
+  - IPv4 only.
+options:
+  name:
+    description: The bridge, in the module's own namespace. Also names the registry and the NAT rule set.
+    type: str
+    required: true
+  state:
+    description:
+      - C(present) makes the bridge network as asked. C(absent) removes everything the registry
+        names (I(containers) is then ignored), and the registry.
+    type: str
+    choices: [present, absent]
+    default: present
+  containers:
+    description:
+      - One dict per container, each a network namespace called I(name) (1 to 64 letters, digits,
+        C(_), C(.) or C(-)).
+      - Keys - C(name) (required); C(address), an address of I(subnet); C(mtu); C(dns),
+        C(dns_search) and C(dns_options), which replace the top-level ones for this container;
+        C(publish), a list of C([HOST_ADDRESS:]HOST_PORT[:PORT][/PROTOCOL]) strings or dicts with
+        C(host_port), C(port), C(protocol) and C(host_address).
+    type: list
+    elements: dict
+    default: []
+  subnet:
+    description:
+      - This host's container subnet in CIDR form, IPv4, C(/30) or larger. Its first address is
+        the bridge's (the containers' gateway). Required when I(state=present).
+    type: str
+  mtu:
+    description: MTU of the bridge and the veths. Defaults to 1500, or 1450 in mode C(vxlan).
+    type: int
+  mode:
+    description:
+      - How the containers reach the I(peers)' containers. C(none) - they do not. C(host-gw) - a
+        route to each peer's subnet via its underlay address. C(vxlan) - an overlay, the VXLAN
+        device I(vxlan_interface), with routes to the peers' subnets through it.
+    type: str
+    choices: [none, host-gw, vxlan]
+    default: none
+  peers:
+    description:
+      - The other hosts of the cluster, one dict each - C(subnet) (required), C(underlay) (its
+        address on the underlay; required in modes C(host-gw) and C(vxlan)), C(gateway) (defaults
+        to the first address of C(subnet)) and C(host) (a name for messages).
+      - Their subnets must not overlap this host's or each other's. The filter
+        P(linuxnet.netns.docker_bridge_cluster#filter) computes them from the inventory.
+      - Destinations in the peers' subnets are not masqueraded, so their containers see the
+        sender's own address.
+    type: list
+    elements: dict
+    default: []
+  underlay_address:
+    description: This host's address on the underlay, the overlay's local address. Required in mode C(vxlan).
+    type: str
+  vxlan_interface:
+    description: Name of the VXLAN device in mode C(vxlan). Defaults to C(vx-) and I(name) (15 bytes at most).
+    type: str
+  vxlan_vni:
+    description: VXLAN network identifier.
+    type: int
+    default: 42
+  vxlan_port:
+    description: UDP port of the overlay.
+    type: int
+    default: 4789
+  vxlan_device:
+    description: The underlay interface the overlay uses; left out, the kernel picks it by route.
+    type: str
+  dns:
+    description: Nameservers of every container's C(resolv.conf), unless the container gives its own.
+    type: list
+    elements: str
+    default: [8.8.8.8, 8.8.4.4]
+  dns_search:
+    description: Search domains of every container's C(resolv.conf).
+    type: list
+    elements: str
+    default: []
+  dns_options:
+    description: Resolver options of every container's C(resolv.conf), such as C(ndots:2).
+    type: list
+    elements: str
+    default: []
+  hosts_file:
+    description: Give every container a C(hosts) file with C(localhost) and its own name and address.
+    type: bool
+    default: true
+  veth_prefix:
+    description:
+      - Prefix of the host ends' names, followed by the container's name (shortened with a hash to
+        15 bytes). Changing it replaces every veth.
+    type: str
+    default: ve-
+  masquerade:
+    description: Masquerade what the containers send out of the host (but not to the I(peers)' subnets).
+    type: bool
+    default: true
+  force_remove:
+    description:
+      - Remove a container's namespace name even while processes still run in it (the namespace,
+        and its veth, live on until they exit; the host end of the veth is deleted).
+    type: bool
+    default: false
+  registry_dir:
+    description: Where the registry of what the module made is kept.
+    type: path
+    default: /etc/linuxnet-netns
+extends_documentation_fragment:
+  - linuxnet.netns.netns.attributes
+requirements:
+  - pyroute2 >= 0.7.2 on the managed host (Debian/Ubuntu C(python3-pyroute2), or C(pip install pyroute2))
+  - nft (nftables) on the managed host, for NAT and published ports
+  - root on the managed host (use C(become))
+notes:
+  - The module talks netlink through pyroute2; it does not run C(ip). NAT and published ports are
+    the rule set I(name) in the nftables table C(inet linuxnet_netns), as M(linuxnet.netns.netns_nat) makes them.
+  - A change that fails half-way undoes every change the task already made.
+  - C(diff) has one section per planner (C(netns), C(links), C(veths), C(addresses), C(routes),
+    C(resolv), C(nat)) and C(registry).
+seealso:
+  - module: linuxnet.netns.netns_nat
+  - module: linuxnet.netns.veth
+author:
+  - linuxnet.netns contributors (@linuxnet)
+'''
+
+EXAMPLES = r'''
+- name: Three containers on dbr0, one of them publishing a port (seeds 001, 002 and 004)
+  linuxnet.netns.netns_bridge:
+    name: dbr0
+    subnet: 10.88.1.0/24
+    dns: [198.51.100.53]
+    containers:
+      - name: web
+        publish: ['8080:80']
+      - name: db
+        address: 10.88.1.10
+      - name: cache
+
+- name: The same containers, routed to another host's (flannel host-gw style)
+  linuxnet.netns.netns_bridge:
+    name: dbr0
+    subnet: 10.88.1.0/24
+    mode: host-gw
+    peers:
+      - {host: node2, subnet: 10.88.2.0/24, underlay: 198.18.0.12}
+    containers: [{name: web}, {name: db}, {name: cache}]
+
+- name: Remove everything the module made for dbr0
+  linuxnet.netns.netns_bridge:
+    name: dbr0
+    state: absent
+'''
+
+RETURN = r'''
+actions:
+  description:
+    - What was done, or in check mode what would be done, one line per change.
+    - When the task fails, only what it did and left in effect (a change it could not undo).
+  returned: always
+  type: list
+  elements: str
+  sample: ["create namespace web", "create veth ve-web <-> eth0 (peer in netns web)"]
+undone:
+  description: When the task fails, what it had done and then undid, newest first.
+  returned: failure
+  type: list
+  elements: str
+  sample: ["create bridge dbr0 in the module's own namespace"]
+bridge:
+  description: The bridge.
+  returned: success
+  type: str
+  sample: dbr0
+subnet:
+  description: This host's container subnet.
+  returned: success
+  type: str
+  sample: 10.88.1.0/24
+gateway:
+  description: The bridge's address, every container's default gateway.
+  returned: success
+  type: str
+  sample: 10.88.1.1
+mtu:
+  description: MTU of the bridge and the veths.
+  returned: success
+  type: int
+  sample: 1500
+containers:
+  description: The containers, with the address each has (or will have, in check mode).
+  returned: success
+  type: list
+  elements: dict
+  sample: [{name: web, address: 10.88.1.2, veth: ve-web, mtu: 1500, publish: [{protocol: tcp, host_port: 8080, port: 80}]}]
+removed:
+  description: Containers the registry named that are no longer asked for, removed by this run.
+  returned: success
+  type: list
+  elements: str
+  sample: [cache]
+registry:
+  description: Path of the registry file.
+  returned: success
+  type: str
+  sample: /etc/linuxnet-netns/docker_bridge.dbr0.json
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.linuxnet.netns.plugins.module_utils import bridge
+
+
+def main():
+    module = AnsibleModule(argument_spec=bridge.OPTIONS, supports_check_mode=True)
+    bridge.run(module)
+
+
+if __name__ == '__main__':
+    main()
