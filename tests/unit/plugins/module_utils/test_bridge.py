@@ -1,0 +1,360 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""bridge (the netns_bridge task) without root: the module's options as plan_bridge takes them
+(_cluster, _settings, _option_names), the stages it makes of plan_bridge's items, and the registry
+file (read, write, _record) on a temporary directory."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.linuxnet.netns.plugins.module_utils import (
+    bridge, engine, namespaces, plan_bridge, plan_links, plan_nat, plan_netns)
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan
+from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+
+
+def params(**values):
+    """The module's parameters as AnsibleModule hands them over: every option, defaults filled in."""
+    base = dict((key, option.get('default')) for key, option in bridge.OPTIONS.items())
+    base.update(name='dbr0', subnet='10.88.1.0/24')
+    base.update(values)
+    return base
+
+
+def peer(**values):
+    return dict(dict(host='node2', subnet='10.88.2.0/24', underlay='198.18.77.2'), **values)
+
+
+# ---- _cluster: this host and its peers ---------------------------------------------------------------
+
+def test_cluster_of_one_host():
+    assert bridge._cluster(params()) == [dict(host=bridge.THIS_HOST, underlay=None, subnet='10.88.1.0/24',
+                                              gateway='10.88.1.1', index=None)]
+
+
+def test_cluster_with_peers_gateway_defaults_to_the_first_address():
+    cluster = bridge._cluster(params(mode='host-gw', underlay_address='198.18.77.1', peers=[
+        peer(), dict(subnet='10.88.3.0/24', underlay='198.18.77.3', gateway='10.88.3.254')]))
+    assert [(entry['host'], entry['subnet'], entry['gateway'], entry['underlay']) for entry in cluster] == [
+        (bridge.THIS_HOST, '10.88.1.0/24', '10.88.1.1', '198.18.77.1'),
+        ('node2', '10.88.2.0/24', '10.88.2.1', '198.18.77.2'),
+        # a peer without a host name is named by its position, in messages
+        ('peers item 2', '10.88.3.0/24', '10.88.3.254', '198.18.77.3')]
+
+
+def test_cluster_in_mode_none_needs_no_underlay():
+    cluster = bridge._cluster(params(peers=[dict(subnet='10.88.2.0/24')]))
+    assert cluster[1]['underlay'] is None
+
+
+def test_absent_needs_no_subnet():
+    cluster = bridge._cluster(params(state='absent', subnet=None))
+    assert cluster[0]['subnet'] == '0.0.0.0/32'
+
+
+@pytest.mark.parametrize('values, message', [
+    (dict(subnet=None), '^subnet is required when state=present$'),
+    (dict(subnet=''), '^subnet is required when state=present$'),
+    (dict(subnet='10.88.1.1/24'), "^subnet '10.88.1.1/24' is not a network in CIDR form"),
+    (dict(subnet='10.88.1.0/31'), r'^subnet 10.88.1.0/31 must be IPv4 and hold a gateway and a container \(/30 or larger\)$'),
+    (dict(subnet='fd00:88::/64'), '^subnet fd00:88::/64 must be IPv4'),
+    (dict(peers=[peer(colour='red')]), r'^peers item 1: unknown keys colour \(known: host, subnet, gateway, underlay\)$'),
+    (dict(peers=[dict(host='node2')]), '^peers item 1: subnet is required$'),
+    (dict(mode='host-gw', peers=[peer(underlay=None)]), '^peers item 1: underlay is required in mode host-gw$'),
+    (dict(mode='vxlan', peers=[peer()]), r'^underlay_address is required in mode vxlan'),
+    (dict(peers=[peer(subnet='10.88.0.0/16')]),
+     '^hosts this host and node2 would get overlapping subnets 10.88.1.0/24 and 10.88.0.0/16;'),
+    (dict(peers=[peer(), peer(host='node3', subnet='10.88.3.0/24')], mode='host-gw', underlay_address='198.18.77.1'),
+     '^hosts node2 and node3 have the same underlay address 198.18.77.2$'),
+    (dict(peers=[peer(underlay='nowhere')], mode='host-gw'), "^node2 underlay 'nowhere' is not an IP address$"),
+    (dict(peers=[peer(subnet='10.88.2.0/31')]), '^peers item 1: subnet 10.88.2.0/31 must be IPv4'),
+])
+def test_cluster_refuses(values, message):
+    with pytest.raises(ValidationError, match=message):
+        bridge._cluster(params(**values))
+
+
+def test_vxlan_absent_needs_no_underlay_address():
+    assert len(bridge._cluster(params(state='absent', mode='vxlan', peers=[peer()]))) == 2
+
+
+# ---- _settings and _option_names ------------------------------------------------------------------------
+
+def test_settings_name_the_bridge_and_this_host():
+    settings = bridge._settings(params(dns=['10.88.1.53'], veth_prefix='c-'))
+    assert settings['host'] == bridge.THIS_HOST
+    assert settings['interface'] == 'dbr0'
+    assert settings['vxlan_interface'] == 'vx-dbr0'
+    assert settings['dns'] == ['10.88.1.53'] and settings['veth_prefix'] == 'c-'
+    assert set(settings) == set(['state', 'mtu', 'mode', 'vxlan_vni', 'vxlan_port', 'vxlan_device', 'dns',
+                                 'dns_search', 'dns_options', 'hosts_file', 'veth_prefix', 'masquerade',
+                                 'force_remove', 'host', 'interface', 'vxlan_interface'])
+
+
+def test_settings_vxlan_interface_fits_ifnamsiz_or_is_given():
+    assert bridge._settings(params(name='a-long-bridge0'))['vxlan_interface'] == 'vx-a-long-bridg'
+    assert bridge._settings(params(vxlan_interface='flannel.1'))['vxlan_interface'] == 'flannel.1'
+
+
+def test_settings_are_what_plan_bridge_accepts():
+    settings = bridge._settings(params(mode='vxlan', underlay_address='198.18.77.1'))
+    wanted = plan_bridge.host_plan([dict(name='web')], settings, bridge._cluster(
+        params(mode='vxlan', underlay_address='198.18.77.1', peers=[peer()])))
+    assert [link['name'] for link in wanted['links']] == ['dbr0', 'vx-dbr0']
+    assert wanted['mtu'] == 1450
+
+
+@pytest.mark.parametrize('message, expected', [
+    ('docker_bridge_containers item 2: unknown keys ports', 'containers item 2: unknown keys ports'),
+    ('docker_bridge_interface and docker_bridge_vxlan_interface are both dbr0',
+     'name and vxlan_interface are both dbr0'),
+    ('container web: its address 10.99.0.5 is not a host address', 'container web: its address 10.99.0.5 is not a host address'),
+])
+def test_option_names_are_the_modules(message, expected):
+    assert bridge._option_names(message) == expected
+
+
+# ---- the registry file ------------------------------------------------------------------------------------
+
+def registry(**containers):
+    return dict(version=1, bridge='dbr0', routes=[], vxlan=None,
+                containers=dict((name, dict(address=address, veth='ve-' + name)) for name, address in containers.items()))
+
+
+def test_registry_path():
+    assert bridge.registry_path(params(registry_dir='/etc/linuxnet-netns')) == \
+        '/etc/linuxnet-netns/docker_bridge.dbr0.json'
+
+
+def test_read_registry_missing_is_none(tmp_path):
+    assert bridge.read_registry(str(tmp_path / 'docker_bridge.dbr0.json')) is None
+
+
+def test_read_registry_unreadable_is_a_clear_error(tmp_path):
+    with pytest.raises(ValidationError, match='^cannot read the registry %s: Is a directory$' % tmp_path):
+        bridge.read_registry(str(tmp_path))
+
+
+def test_write_makes_the_directory_and_replaces_the_file_whole(tmp_path):
+    path = str(tmp_path / 'etc' / 'linuxnet-netns' / 'docker_bridge.dbr0.json')
+    bridge._write(path, 'one\n')
+    bridge._write(path, 'two\n')
+    assert bridge.read_registry(path) == 'two\n'
+    assert oct(os.stat(path).st_mode & 0o777) == oct(0o644)
+    assert os.listdir(os.path.dirname(path)) == ['docker_bridge.dbr0.json']  # no temporary file left
+
+
+def test_write_none_removes_and_tolerates_a_missing_file(tmp_path):
+    path = str(tmp_path / 'docker_bridge.dbr0.json')
+    bridge._write(path, 'x')
+    bridge._write(path, None)
+    assert not os.path.exists(path)
+    bridge._write(path, None)
+
+
+def test_record_nothing_when_the_text_is_the_same(tmp_path):
+    path = str(tmp_path / 'r.json')
+    text = bridge._registry_text(registry(web='10.88.1.2'))
+    plan = Plan()
+    assert bridge._record(plan, path, text, registry(web='10.88.1.2'), 'record what was made in') == text
+    assert plan.changes == [] and plan.before == {}
+
+
+def test_record_a_new_registry_and_undo_it(tmp_path):
+    path = str(tmp_path / 'registry' / 'r.json')
+    plan = Plan()
+    plan.section = 'registry'
+    text = bridge._record(plan, path, None, registry(web='10.88.1.2'), 'record what is about to be made in')
+    assert [change.summary for change in plan.changes] == ['record what is about to be made in ' + path]
+    assert plan.before == dict(registry={path: None})
+    assert plan.after == dict(registry={path: registry(web='10.88.1.2')})
+    assert not os.path.exists(path)  # planned, not written
+    plan.apply()
+    assert bridge.read_registry(path) == text
+    assert json.loads(text) == registry(web='10.88.1.2')
+    plan.changes[0].undo()
+    assert bridge.read_registry(path) is None
+
+
+def test_record_a_change_and_undo_it_puts_back_the_old_text(tmp_path):
+    path = str(tmp_path / 'r.json')
+    old = bridge._registry_text(registry(web='10.88.1.2', cache='10.88.1.3'))
+    bridge._write(path, old)
+    plan = Plan()
+    bridge._record(plan, path, old, registry(web='10.88.1.2'), 'record what was made in')
+    assert plan.before == {path: registry(web='10.88.1.2', cache='10.88.1.3')}
+    plan.apply()
+    assert json.loads(bridge.read_registry(path)) == registry(web='10.88.1.2')
+    plan.changes[0].undo()
+    assert bridge.read_registry(path) == old
+
+
+def test_record_none_forgets_the_registry(tmp_path):
+    path = str(tmp_path / 'r.json')
+    old = bridge._registry_text(registry(web='10.88.1.2'))
+    bridge._write(path, old)
+    plan = Plan()
+    assert bridge._record(plan, path, old, None, 'forget the registry') is None
+    assert plan.after == {path: None}
+    plan.apply()
+    assert not os.path.exists(path)
+    plan.changes[0].undo()
+    assert bridge.read_registry(path) == old
+
+
+def test_a_failing_later_change_undoes_the_registry_write(tmp_path):
+    path = str(tmp_path / 'r.json')
+    plan = Plan()
+    bridge._record(plan, path, None, registry(web='10.88.1.2'), 'record what is about to be made in')
+
+    def refused():
+        raise OSError(1, 'Operation not permitted')
+
+    plan.add('create namespace web', refused)
+    with pytest.raises(engine.PlanFailure, match='undid: record what is about to be made in '):
+        plan.apply()
+    assert not os.path.exists(path)
+
+
+# ---- _stages: plan_bridge's items as the planners' stages ---------------------------------------------------
+
+def wanted_for(containers, old=None, **values):
+    module_params = params(**values)
+    wanted = plan_bridge.host_plan(containers, bridge._settings(module_params), bridge._cluster(module_params),
+                                   bridge._registry_text(old))
+    wanted['force_remove'] = module_params['force_remove']
+    return wanted
+
+
+def by_name(stages):
+    return dict((stage.name, stage) for stage in stages)
+
+
+def missing_namespace(path):
+    """namespaces.open_namespace of a namespace that is not there."""
+    raise namespaces.NamespaceError('network namespace %s does not exist' % path)
+
+
+@pytest.fixture
+def no_namespaces(monkeypatch):
+    monkeypatch.setattr(namespaces, 'open_namespace', missing_namespace)
+
+
+def test_stages_in_the_planners_order_with_their_items(no_namespaces):
+    stages = bridge._stages(wanted_for([dict(name='web', publish=['8080:80']), dict(name='db')]), {})
+    assert [stage.name for stage in stages] == ['netns', 'links', 'veths', 'addresses', 'routes', 'resolv', 'nat']
+    stages = by_name(stages)
+    assert stages['netns'].planner is plan_netns.plan
+    assert stages['veths'].planner is plan_links.plan_veth
+    assert stages['nat'].planner is plan_nat.plan
+    # a namespace item names its namespaces as a list (the netns module's name option)
+    assert [item['name'] for item in stages['netns'].items] == [['web'], ['db']]
+    # defaults of the planner's options, then the entry; trusted: no aggregate position to name
+    web = stages['netns'].items[0]
+    assert web['state'] == 'present' and web['loopback'] is True and web['force'] is False
+    assert web['_where'] == ''
+    assert 'netns' in web  # the shared option every item has
+    veth = stages['veths'].items[0]
+    assert (veth['name'], veth['peer'], veth['peer_netns'], veth['master'], veth['mtu'], veth['peer_mac']) == \
+        ('ve-web', 'eth0', 'web', 'dbr0', 1500, '02:42:0a:58:01:02')
+    addresses = [item['address'] for item in stages['addresses'].items]
+    assert addresses == [['10.88.1.1/24'], ['10.88.1.2/24'], ['10.88.1.3/24']]
+    # the NAT rule set is one item
+    nat, = stages['nat'].items
+    assert (nat['name'], nat['source'], nat['in_interface']) == ('dbr0', ['10.88.1.0/24'], 'dbr0')
+    assert nat['publish'] == [dict(protocol='tcp', host_port=8080, port=80, address='10.88.1.2')]
+
+
+def test_stages_without_entries_are_left_out(no_namespaces):
+    """absent without a registry: nothing was made, so there is no stage at all (containers are ignored)."""
+    assert bridge._stages(wanted_for([dict(name='web')], state='absent', subnet=None), {}) == []
+
+
+def test_stages_of_absent_remove_what_the_registry_names(no_namespaces):
+    old = registry(web='10.88.1.2')
+    stages = by_name(bridge._stages(wanted_for([], old=old, state='absent', subnet=None), old['containers']))
+    assert list(stages) == ['netns', 'links', 'veths', 'resolv', 'nat']
+    assert [(item['name'], item['state']) for item in stages['netns'].items] == [(['web'], 'absent')]
+    # the namespace is not there any more: its veth's host end may be, and is removed by name
+    assert [(item['name'], item['state']) for item in stages['veths'].items] == [('ve-web', 'absent')]
+    assert [(item['name'], item['state']) for item in stages['nat'].items] == [('dbr0', 'absent')]
+
+
+class NamespacesOf(object):
+    """Namespaces that exist, each with an identity, and the processes in some of them."""
+
+    def __init__(self, monkeypatch, existing, in_use=()):
+        self.asked = []
+        idents = dict((namespaces.path_of(name), (1, number)) for number, name in enumerate(existing, 100))
+        busy = dict((idents[namespaces.path_of(name)], ['1234 sleep']) for name in in_use)
+
+        def open_namespace(path):
+            if path not in idents:
+                missing_namespace(path)
+            fd = os.open(os.devnull, os.O_RDONLY)
+            self.opened[fd] = idents[path]
+            return fd
+
+        def processes_by_namespace(wanted=None):
+            self.asked.append(wanted)
+            return dict((ident, users) for ident, users in busy.items() if wanted is None or ident in wanted)
+
+        self.opened = {}
+        monkeypatch.setattr(namespaces, 'open_namespace', open_namespace)
+        monkeypatch.setattr(namespaces, 'identity', lambda fd: self.opened[fd])
+        monkeypatch.setattr(namespaces, 'processes_by_namespace', processes_by_namespace)
+
+
+def removed_veths(stages):
+    return [item['name'] for item in by_name(stages)['veths'].items if item.get('state') == 'absent']
+
+
+def test_a_removed_containers_veth_goes_with_its_namespace(monkeypatch):
+    """The kernel deletes both ends when the namespace goes: no request of its own."""
+    NamespacesOf(monkeypatch, existing=['web', 'cache'])
+    old = registry(web='10.88.1.2', cache='10.88.1.3')
+    stages = bridge._stages(wanted_for([dict(name='web')], old=old), old['containers'])
+    assert [(item['name'], item['state']) for item in by_name(stages)['netns'].items] == [
+        (['web'], 'present'), (['cache'], 'absent')]
+    assert removed_veths(stages) == []
+
+
+def test_a_veth_whose_namespace_is_already_gone_is_removed_by_name(monkeypatch):
+    NamespacesOf(monkeypatch, existing=['web'])
+    old = registry(web='10.88.1.2', cache='10.88.1.3')
+    stages = bridge._stages(wanted_for([dict(name='web')], old=old), old['containers'])
+    assert removed_veths(stages) == ['ve-cache']
+
+
+def test_force_remove_keeps_the_veth_of_a_namespace_still_in_use(monkeypatch):
+    """Its namespace lives on while a process runs in it: the host end must be deleted by name."""
+    spy = NamespacesOf(monkeypatch, existing=['web', 'cache', 'db'], in_use=['cache'])
+    old = registry(web='10.88.1.2', cache='10.88.1.3', db='10.88.1.10')
+    stages = bridge._stages(wanted_for([dict(name='web')], old=old, force_remove=True), old['containers'])
+    assert removed_veths(stages) == ['ve-cache']
+    assert spy.asked == [set([(1, 101), (1, 102)])]  # /proc is read once, for the dying namespaces only
+
+
+def test_without_force_remove_processes_are_not_looked_for(monkeypatch):
+    """plan_netns refuses to remove a namespace in use; the veth's fate does not matter then."""
+    spy = NamespacesOf(monkeypatch, existing=['web', 'cache'], in_use=['cache'])
+    old = registry(web='10.88.1.2', cache='10.88.1.3')
+    stages = bridge._stages(wanted_for([dict(name='web')], old=old), old['containers'])
+    assert removed_veths(stages) == []
+    assert spy.asked == []
+
+
+def test_a_renamed_host_end_is_removed_even_though_its_namespace_stays(monkeypatch):
+    NamespacesOf(monkeypatch, existing=['web'])
+    old = registry(web='10.88.1.2')
+    stages = bridge._stages(wanted_for([dict(name='web')], old=old, veth_prefix='c-'), old['containers'])
+    veths = [(item['name'], item.get('state'), item.get('peer_netns')) for item in by_name(stages)['veths'].items]
+    assert veths == [('ve-web', 'absent', 'web'), ('c-web', 'present', 'web')]
