@@ -28,6 +28,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils.validation import V
 THIS_HOST = 'this host'
 PEER_KEYS = ('host', 'subnet', 'gateway', 'underlay')
 REGISTRY_FILE = 'docker_bridge.%s.json'
+NO_SUBNET = '0.0.0.0/32'  # state=absent takes none: it only removes what the registry names
 
 OPTIONS = dict(
     name=dict(type='str', required=True),
@@ -65,8 +66,13 @@ STAGES = (
 
 
 def _option_names(message):
-    """plan_bridge names the role's variables; the module's options are named without the prefix."""
-    return message.replace('docker_bridge_interface', 'name').replace('docker_bridge_', '')
+    """The message in this module's words.
+
+    plan_bridge names the role's variables, which are the module's options with a prefix; the
+    veth planner suggests an option of the veth module this one does not have.
+    """
+    return (message.replace('docker_bridge_interface', 'name').replace('docker_bridge_', '')
+            .replace('set recreate=true to replace it', 'remove it first, or give the veths another veth_prefix'))
 
 
 def _vxlan_interface(params):
@@ -80,8 +86,8 @@ def _cluster(params):
     """This host and its peers, as plan_bridge takes them (the filter docker_bridge_cluster's shape)."""
     if params['state'] == 'present' and not params['subnet']:
         raise ValidationError('subnet is required when state=present')
-    subnet = params['subnet'] or '0.0.0.0/32'
-    me = _host_entry(THIS_HOST, dict(subnet=subnet, underlay=params['underlay_address']), 'subnet', allow_tiny=not params['subnet'])
+    me = _host_entry(THIS_HOST, dict(subnet=params['subnet'] or NO_SUBNET, underlay=params['underlay_address']),
+                     'subnet', allow_tiny=not params['subnet'])
     cluster = [me]
     for position, peer in enumerate(params['peers'], 1):
         where = 'peers item %d' % position
@@ -95,7 +101,7 @@ def _cluster(params):
         cluster.append(_host_entry(peer.get('host') or where, peer, where + ': subnet'))
     if params['mode'] == 'vxlan' and params['state'] == 'present' and not params['underlay_address']:
         raise ValidationError('underlay_address is required in mode vxlan (the overlay\'s local address)')
-    plan_bridge.check_cluster(cluster)
+    plan_bridge.check_cluster(cluster, 'give them subnets that do not overlap')
     return cluster
 
 

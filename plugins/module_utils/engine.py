@@ -91,14 +91,17 @@ class Plan(object):
             try:
                 change.apply()
             except Exception as exc:
-                undone, stuck = self._rollback()
-                msg = 'failed to %s: %s' % (change.summary, getattr(exc, 'reason', exc))
-                if undone:
-                    msg += '; undid: %s' % ', '.join(undone)
-                if stuck:
-                    msg += '; could NOT undo: %s' % ', '.join(stuck)
-                raise PlanFailure(msg)
+                self.give_up('failed to %s: %s' % (change.summary, getattr(exc, 'reason', exc)))
             self.applied.append(change)
+
+    def give_up(self, msg):
+        """Undo every change applied so far, then raise PlanFailure(msg, and what was undone)."""
+        undone, stuck = self._rollback()
+        if undone:
+            msg += '; undid: %s' % ', '.join(undone)
+        if stuck:
+            msg += '; could NOT undo: %s' % ', '.join(stuck)
+        raise PlanFailure(msg)
 
     def _rollback(self):
         """Undo the applied changes, newest first; keep in self.applied those that stuck."""
@@ -294,6 +297,10 @@ def run(module, planner, item_options, required=(), needs_netlink=True):
     run_task(module, plan_items, needs_netlink)
 
 
+# What a task reports as its failure (msg), rather than as a traceback.
+TASK_ERRORS = (ValidationError, NamespaceError, NetlinkFailure, PlanFailure, OSError)
+
+
 def run_task(module, plan_task, needs_netlink=True, message=str):
     """Run plan_task(host, plan), which plans and (unless in check mode) applies; exits the module.
 
@@ -310,7 +317,7 @@ def run_task(module, plan_task, needs_netlink=True, message=str):
         with one_task_at_a_time():
             plan_task(host, plan)
         plan.finish(applied=not module.check_mode)
-    except (ValidationError, NamespaceError, NetlinkFailure, PlanFailure, OSError) as exc:
+    except TASK_ERRORS as exc:
         host.close()
         module.fail_json(msg=message(str(exc)), **plan.failure_result())
     host.close()
@@ -336,7 +343,13 @@ def run_stages(host, plan, stages):
     """
     for stage in stages:
         plan.section = stage.name
-        stage.planner(host, stage.items, plan)
+        try:
+            stage.planner(host, stage.items, plan)
+        except TASK_ERRORS as exc:
+            if not plan.applied:
+                raise
+            # what earlier stages made must not stay half a network
+            plan.give_up(str(exc))
         if not host.check_mode and plan.pending:
             plan.apply()
             host.read_again_where_changed()

@@ -88,18 +88,20 @@ def given(value):
     return value not in (None, '')
 
 
-def check_cluster(cluster):
-    """Refuse hosts whose subnets overlap or that share an underlay address."""
+ROLE_REMEDY = 'give one of them docker_bridge_host_index or docker_bridge_subnet (existing hosts keep theirs)'
+
+
+def check_cluster(cluster, remedy=ROLE_REMEDY):
+    """Refuse hosts whose subnets overlap or that share an underlay address; remedy: what to do about it."""
     for position, entry in enumerate(cluster):
         subnet = ipaddress.ip_network(entry['subnet'])
         for other in cluster[position + 1:]:
             if subnet.overlaps(ipaddress.ip_network(other['subnet'])):
                 raise PlanError(
-                    'hosts %s and %s would get overlapping subnets %s and %s%s; give one of them '
-                    'docker_bridge_host_index or docker_bridge_subnet (existing hosts keep theirs)'
+                    'hosts %s and %s would get overlapping subnets %s and %s%s; %s'
                     % (entry['host'], other['host'], entry['subnet'], other['subnet'],
                        ' (carved from their underlay addresses %s and %s)' % (entry['underlay'], other['underlay'])
-                       if entry.get('index') is not None and other.get('index') is not None else ''))
+                       if entry.get('index') is not None and other.get('index') is not None else '', remedy))
             if entry['underlay'] is not None and entry['underlay'] == other['underlay']:
                 raise PlanError('hosts %s and %s have the same underlay address %s'
                                 % (entry['host'], other['host'], entry['underlay']))

@@ -184,7 +184,8 @@ def _plan_present(host, own, plan, name, existing, item, source, source_ident, n
 
     if loopback and not (target_ref and _lo_is_up(host, target_ref)):
         fresh = target_ref is None
-        plan.add('bring lo up in namespace %s' % name, lambda: _set_lo_up(host, name, fresh))
+        plan.add('bring lo up in namespace %s' % name, lambda: _set_lo(host, name, fresh, 'up'),
+                 lambda: _set_lo(host, name, fresh, 'down'))
 
     current_nsid = None
     if target_fd is not None:
@@ -211,11 +212,11 @@ def _plan_present(host, own, plan, name, existing, item, source, source_ident, n
         plan.finally_report(lambda applied: _report(plan, own, name, known))
 
 
-def _set_lo_up(host, name, fresh):
+def _set_lo(host, name, fresh, state):
     session = host.session(name)
     # in a namespace this task just made, lo is known without asking
     index = LOOPBACK_IFINDEX if fresh else session.index_of('lo')
-    session.call('bring lo up', 'link', 'set', index=index, state='up')
+    session.call('bring lo %s' % state, 'link', 'set', index=index, state=state)
 
 
 def _set_nsid(own, name, nsid):
