@@ -28,26 +28,40 @@ import resource
 import socket
 import struct
 import time
-import traceback
+from collections.abc import Mapping
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces
 
 try:
-    from pyroute2 import IPRoute
-    from pyroute2.netlink.exceptions import NetlinkDumpInterrupted, NetlinkError
-    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
-    from pyroute2.netlink.rtnl.nsidmsg import nsidmsg
-    HAS_PYROUTE2 = True
-    PYROUTE2_IMPORT_ERROR = None
-except ImportError:
+    from importlib.util import find_spec
+    HAS_PYROUTE2 = find_spec('pyroute2') is not None
+except (ImportError, ValueError):
     HAS_PYROUTE2 = False
-    PYROUTE2_IMPORT_ERROR = traceback.format_exc()
+PYROUTE2_IMPORT_ERROR = None if HAS_PYROUTE2 else 'No module named pyroute2'
+_PYROUTE2 = {}
 
-    class NetlinkError(Exception):
-        code = 0
 
-    class NetlinkDumpInterrupted(NetlinkError):
-        pass
+def pyroute2_api():
+    """The parts of pyroute2 this collection uses, imported when first needed.
+
+    Importing pyroute2 costs 0.12-0.2 s; a task that only reads (a run with
+    nothing to change, check mode) needs none of it.
+    """
+    if not _PYROUTE2:
+        try:
+            from pyroute2 import IPRoute
+            from pyroute2.netlink.exceptions import NetlinkError
+            from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
+            from pyroute2.netlink.rtnl.nsidmsg import nsidmsg
+        except ImportError as exc:
+            raise NetlinkFailure('pyroute2 is installed but cannot be imported: %s' % exc)
+        _PYROUTE2.update(IPRoute=IPRoute, NetlinkError=NetlinkError, ifinfmsg=ifinfmsg, nsidmsg=nsidmsg)
+    return _PYROUTE2
+
+
+class NetlinkDumpInterrupted(Exception):
+    """The kernel flagged a dump as inconsistent (NLM_F_DUMP_INTR): changes were made while it ran."""
+
 
 IFF_UP = 0x1
 NETLINK_ROUTE = 0
@@ -64,7 +78,7 @@ RTM_NEWNSID, RTM_GETNSID = 88, 90
 NETNSA_NSID, NETNSA_FD = 1, 3
 RECEIVE_SIZE = 1 << 16  # the kernel fills a dump's datagrams up to 32 KiB
 NSIDMSG_FD = struct.Struct('=B3xHHI')  # family, then the attribute NETNSA_FD
-NLM_F_DUMP_INTR = 0x10  # pyroute2 0.9 no longer raises NetlinkDumpInterrupted for it
+NLM_F_DUMP_INTR = 0x10
 DUMP_ATTEMPTS = 30
 DUMP_PAUSE = 0.002  # seconds, doubled at each retry up to DUMP_PAUSE_MAX
 DUMP_PAUSE_MAX = 0.2
@@ -92,23 +106,20 @@ def kernel_says(error):
     return str(said).rstrip('.')
 
 
+def describe_code(code):
+    return '%s (errno %d)' % (os.strerror(code), code)
+
+
 def describe(error):
     code = getattr(error, 'code', None)
     if code:
         try:
-            text = '%s (errno %d)' % (os.strerror(code), code)
+            text = describe_code(code)
         except ValueError:
             return str(error)
         said = kernel_says(error)
         return '%s: %s' % (text, said) if said else text
     return str(error)
-
-
-def interrupted(msg):
-    try:
-        return bool(msg['header']['flags'] & NLM_F_DUMP_INTR)
-    except (KeyError, TypeError):
-        return False
 
 
 NLA_HEADER = struct.Struct('=HH')  # length, type
@@ -175,15 +186,31 @@ def _mac(data, attrs):
     return ':'.join('%02x' % byte for byte in bytearray(data[where[0]:where[0] + where[1]]))
 
 
-def _kind_data(data, offset):
-    """IFLA_INFO_DATA as pyroute2 names and reads it: {'IFLA_VXLAN_ID': 42, ...}."""
-    msg = ifinfmsg(data, offset=offset)
-    msg.decode()
-    info = msg.get_attr('IFLA_LINKINFO')
-    details = info.get_attr('IFLA_INFO_DATA') if info else None
-    if details is None or isinstance(details, (str, bytes)):
-        return {}
-    return dict((name, value) for name, value in details.get('attrs', ()))
+class KindData(Mapping):
+    """IFLA_INFO_DATA as pyroute2 names and reads it ({'IFLA_VXLAN_ID': 42, ...}), decoded when first read."""
+
+    def __init__(self, message):
+        self._message = message
+        self._decoded = None
+
+    def _attrs(self):
+        if self._decoded is None:
+            msg = pyroute2_api()['ifinfmsg'](self._message)
+            msg.decode()
+            info = msg.get_attr('IFLA_LINKINFO')
+            details = info.get_attr('IFLA_INFO_DATA') if info else None
+            self._decoded = {} if details is None or isinstance(details, (str, bytes)) else dict(
+                (name, value) for name, value in details.get('attrs', ()))
+        return self._decoded
+
+    def __getitem__(self, key):
+        return self._attrs()[key]
+
+    def __iter__(self):
+        return iter(self._attrs())
+
+    def __len__(self):
+        return len(self._attrs())
 
 
 def link_from_message(data, offset):
@@ -198,7 +225,7 @@ def link_from_message(data, offset):
         info_attrs = attributes(data, info[0], info[0] + info[1])
         kind = _string(data, info_attrs, IFLA_INFO_KIND)
         if IFLA_INFO_DATA in info_attrs:
-            details = _kind_data(data, offset)
+            details = KindData(bytes(data[offset:offset + length]))
     operstate = attrs.get(IFLA_OPERSTATE)
     operstate = U8.unpack_from(data, operstate[0])[0] if operstate else None
     return {
@@ -332,7 +359,7 @@ class Reader(object):
                     if kind == NLMSG_ERROR or kind == NLMSG_DONE:
                         code = -struct.unpack_from('=i', data, offset + NLMSG_HEADER.size)[0]
                         if code > 0:
-                            reason = describe(NetlinkError(code))
+                            reason = describe_code(code)
                             raise NetlinkFailure('%s in %s failed: %s' % (what, self.label, reason), reason, code)
                         if interrupted_dump:
                             raise NetlinkDumpInterrupted()
@@ -367,7 +394,7 @@ class Session(object):
             with namespaces.entered(self.fd):
                 # ext_ack: the kernel says why it refused ("A VXLAN device with the specified VNI
                 # already exists"), not only an errno
-                self._ipr = IPRoute(ext_ack=True)
+                self._ipr = pyroute2_api()['IPRoute'](ext_ack=True)
         return self._ipr
 
     def close(self):
@@ -395,11 +422,9 @@ class Session(object):
             if attempt:
                 time.sleep(random.uniform(0, min(DUMP_PAUSE * 2 ** attempt, DUMP_PAUSE_MAX)))
             try:
-                messages = list(call())
-            except NetlinkDumpInterrupted:  # pyroute2 0.7
+                return list(call())
+            except NetlinkDumpInterrupted:
                 continue
-            if not any(interrupted(msg) for msg in messages):  # pyroute2 0.9 only flags it
-                return messages
         raise NetlinkFailure('netlink dump in %s kept being interrupted by concurrent changes'
                              % self.label)
 
@@ -446,7 +471,7 @@ class Session(object):
         if hasattr(self.ipr, 'set_netnsid'):
             return self.call('set nsid %d' % nsid, 'set_netnsid', nsid, fd=fd)
         # pyroute2 0.7 has no set_netnsid: send RTM_NEWNSID ourselves
-        msg = nsidmsg()
+        msg = pyroute2_api()['nsidmsg']()
         msg['attrs'] = [('NETNSA_NSID', nsid), ('NETNSA_FD', fd)]
         return self.call('set nsid %d' % nsid, 'nlm_request', msg,
                          msg_type=RTM_NEWNSID, msg_flags=NLM_F_REQUEST | NLM_F_ACK)
@@ -470,9 +495,10 @@ class Session(object):
 
     def call(self, what, method, *args, **kwargs):
         self.touched = True
+        ipr = self.ipr
         try:
-            return getattr(self.ipr, method)(*args, **kwargs)
-        except NetlinkError as exc:
+            return getattr(ipr, method)(*args, **kwargs)
+        except pyroute2_api()['NetlinkError'] as exc:
             raise NetlinkFailure('%s in %s failed: %s' % (what, self.label, describe(exc)), describe(exc),
                                  getattr(exc, 'code', None), kernel_says(exc))
 
