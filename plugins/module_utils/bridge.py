@@ -20,7 +20,7 @@ import json
 import os
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import (
-    argspec, engine, namespaces, plan_addresses, plan_bridge, plan_links, plan_nat, plan_netns, plan_resolv,
+    argspec, engine, plan_addresses, plan_bridge, plan_links, plan_nat, plan_netns, plan_resolv,
     plan_routes)
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Stage
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
@@ -165,44 +165,16 @@ def _registry_text(registry):
     return None if registry is None else json.dumps(registry, indent=4, sort_keys=True) + '\n'
 
 
-def _record(plan, path, old_text, registry, why):
-    """A change that writes the registry (None: removes it), undone by putting back what was there."""
-    text = _registry_text(registry)
-    if text == old_text:
-        return old_text
-    plan.add('%s %s' % (why, path), lambda: _write(path, text), lambda: _write(path, old_text))
-    plan.state(path, json.loads(old_text) if old_text else None, registry)
-    return text
+def _record(plan, path, current, text, why):
+    """A change that writes text as the registry (None: removes it), undone by putting back current."""
+    if text != current:
+        plan.add('%s %s' % (why, path), lambda: _write(path, text), lambda: _write(path, current))
 
 
 # -- the task ---------------------------------------------------------------------------
 
-def _veths_that_go_with_their_namespace(wanted, force_remove):
-    """Host ends of removed containers whose namespace is deleted with nobody in it.
-
-    The kernel deletes both ends of a veth when a namespace with one of them
-    goes: asking for it too would cost a request (and an RCU grace period)
-    per container, and race the kernel's own cleanup.
-    """
-    gone = [item for item in wanted['netns'] if item.get('state') == 'absent']
-    if not gone:
-        return set()
-    idents = {}
-    for item in gone:
-        try:
-            fd = namespaces.open_namespace(namespaces.path_of(item['name']))
-        except namespaces.NamespaceError:
-            continue  # already gone: its veth went with it, or is elsewhere and named below
-        idents[item['name']] = namespaces.identity(fd)
-        os.close(fd)
-    used = namespaces.processes_by_namespace(set(idents.values())) if force_remove and idents else {}
-    return set(name for name, ident in idents.items() if ident not in used)
-
-
-def _stages(wanted, registered):
+def _stages(wanted):
     """The planners' stages for the items plan_bridge computed."""
-    dying = set(registered[name]['veth'] for name in
-                _veths_that_go_with_their_namespace(wanted, wanted['force_remove']))
     stages = []
     for name, key, planner, options in STAGES:
         entries = wanted[key]
@@ -210,9 +182,6 @@ def _stages(wanted, registered):
             entries = [entries] if entries is not None else []
         elif key == 'netns':
             entries = [dict(entry, name=[entry['name']]) for entry in entries]
-        elif key == 'veths':
-            entries = [entry for entry in entries
-                       if not (entry.get('state') == 'absent' and entry.get('peer') is None and entry['name'] in dying)]
         if entries:
             stages.append(Stage(name, planner, engine.trusted_items(argspec.item_options(options), entries)))
     return stages
@@ -225,25 +194,22 @@ def run(module):
 
     def plan_all(host, plan):
         plan.reports = False
-        cluster = _cluster(params)
-        old_text = read_registry(path)
-        wanted = plan_bridge.host_plan(params['containers'], _settings(params), cluster, old_text)
-        wanted['force_remove'] = params['force_remove']
-        stages = _stages(wanted, json.loads(old_text)['containers'] if old_text else {})
-        plan.section = 'registry'
-        if wanted['registry_grows']:
+        original = read_registry(path)
+        wanted = plan_bridge.host_plan(params['containers'], _settings(params), _cluster(params), original)
+        during = _registry_text(wanted['registry_during']) if wanted['registry_grows'] else original
+        final = _registry_text(wanted['registry']) if wanted['registry_shrinks'] else during
+
+        def record_what_comes(host, items, plan):
             # written before any change, so a run that fails half-way still knows what it may have made
-            old_text = _record(plan, path, old_text, wanted['registry_during'], 'record what is about to be made in')
-        if not host.check_mode and plan.pending:
-            plan.apply()
-        engine.run_stages(host, plan, stages)
-        plan.section = 'registry'
-        if wanted['registry_shrinks']:
-            _record(plan, path, old_text, wanted['registry'], 'record what was made in' if wanted['registry']
-                    else 'forget the registry')
-            if not host.check_mode and plan.pending:
-                plan.apply()
-        plan.section = None
+            _record(plan, path, original, during, 'record what is about to be made in')
+
+        def record_what_stays(host, items, plan):
+            _record(plan, path, during, final, 'record what was made in' if final else 'forget the registry')
+            if final != original:
+                plan.state(path, original and json.loads(original), final and json.loads(final))
+
+        engine.run_stages(host, plan, [Stage('registry', record_what_comes, [])] + _stages(wanted)
+                          + [Stage('registry', record_what_stays, [])])
         plan.returns = dict(
             bridge=params['name'], subnet=wanted['subnet'], gateway=wanted['gateway'], mtu=wanted['mtu'],
             containers=wanted['containers'], removed=wanted['removed'], registry=path)

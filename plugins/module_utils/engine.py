@@ -146,10 +146,24 @@ class Host(object):
         self._by_ref = {}
         self._by_ident = {}
         self._planned_namespaces = set()
+        self._removed = {}  # ref -> descriptor of a namespace this task removes, with nobody in it
+        self._removed_nsids = {}  # id(session) -> the nsids that session gives them
 
     def will_create(self, ref):
         """An earlier stage of this task makes this namespace: check mode plans against it quietly."""
         self._planned_namespaces.add(ref)
+
+    def will_remove(self, ref, fd):
+        """This task removes the name of the namespace behind fd, and no process holds it: it goes."""
+        self._removed[ref] = fd
+        self._removed_nsids.clear()
+
+    def removed_nsids(self, session):
+        """The ids session gives the namespaces this task removes: links to them go with them."""
+        key = id(session)
+        if key not in self._removed_nsids:
+            self._removed_nsids[key] = set(session.nsid_of(fd) for fd in self._removed.values()) - set([None])
+        return self._removed_nsids[key]
 
     @staticmethod
     def label(ref):

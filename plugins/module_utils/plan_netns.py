@@ -131,6 +131,8 @@ def _plan_absent(host, plan, name, existing, force, users_of):
                           % (name, ', '.join('%(command)s (pid %(pid)d)' % user for user in users)))
     # Keep the namespace open so that undo can pin it again under its name.
     keep = os.dup(existing.fd)
+    if not users:
+        host.will_remove(name, keep)
 
     def remove():
         host.forget(name)

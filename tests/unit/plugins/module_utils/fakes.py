@@ -65,3 +65,6 @@ class FakeHost(object):
 
     def will_create(self, ref):
         pass
+
+    def removed_nsids(self, session):
+        return set()

@@ -18,9 +18,13 @@ from ansible_collections.linuxnet.netns.plugins.module_utils import engine, name
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure, Stage
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
-from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.test_bridge import missing_namespace
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.test_engine import (
     Exited, Failed, FakeModule, Recorder)
+
+
+def missing_namespace(path):
+    """namespaces.open_namespace of a namespace that is not there."""
+    raise namespaces.NamespaceError('network namespace %s does not exist' % path)
 
 
 class StagedHost(FakeHost):
@@ -334,3 +338,31 @@ def test_read_again_where_changed_forgets_only_touched_sessions(two_namespaces):
     host.read_again_where_changed()  # nothing changed since
     assert (web.forgotten, db.forgotten) == (1, 0)
     host.close()
+
+
+# ---- Host.will_remove: what goes with a namespace this task removes -------------------------------------
+
+class NsidSession(FakeSession):
+    """Gives the namespace behind descriptor fd the nsid fd + 10, and counts the questions."""
+
+    def __init__(self):
+        super(NsidSession, self).__init__()
+        self.asked = []
+
+    def nsid_of(self, fd):
+        self.asked.append(fd)
+        return None if fd == 99 else fd + 10
+
+
+def test_removed_nsids_are_asked_once_per_session_and_again_after_another_removal():
+    host = engine.Host(False, [].append)
+    session = NsidSession()
+    assert host.removed_nsids(session) == set()
+    host.will_remove('c1', 1)
+    host.will_remove('c2', 2)
+    host.will_remove('unassigned', 99)  # a namespace the session gave no id is linked to nothing of it
+    assert host.removed_nsids(session) == set([11, 12])
+    assert host.removed_nsids(session) == set([11, 12])
+    assert sorted(session.asked) == [1, 2, 99]
+    host.will_remove('c3', 3)
+    assert host.removed_nsids(session) == set([11, 12, 13])

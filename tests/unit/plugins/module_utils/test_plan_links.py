@@ -215,6 +215,25 @@ def test_removing_a_veth_does_not_search_every_namespace_for_its_peer():
     assert plan.changes[0].undo is None  # the other end is in a namespace the task did not name
 
 
+class RemovingHost(FakeHost):
+    """A FakeHost whose task removes, with nobody in them, the namespaces the session calls nsid 5."""
+
+    def removed_nsids(self, session):
+        return set([5])
+
+
+def test_a_veth_whose_peer_is_in_a_namespace_the_task_removes_goes_with_it():
+    """The kernel deletes both ends with that namespace: no request, and the diff still says it goes."""
+    session = Session([dict(link('ve-c1', 3, kind='veth', link_index=2), link_netnsid=5),
+                       dict(link('ve-c2', 4, kind='veth', link_index=2), link_netnsid=6)])
+    plan = Plan()
+    plan_links.plan_veth(RemovingHost(session), [veth_item(name='ve-c1', state='absent'),
+                                                 veth_item(name='ve-c2', state='absent')], plan)
+    assert [change.summary for change in plan.changes] == ["delete veth ve-c2 in %s" % OWN]
+    assert plan.before['%s:ve-c1' % OWN]['kind'] == 'veth' and plan.after['%s:ve-c1' % OWN] is None
+    assert 've-c1' not in session.links()
+
+
 def test_a_veth_whose_peer_is_not_found_cannot_be_made_again():
     session = Session([link('v0', 3, kind='veth', link_index=99)])
     summaries, plan = planned(session, dict(name='v0', state='absent'), planner=plan_links.plan_veth)
