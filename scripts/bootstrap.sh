@@ -18,6 +18,29 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Other owners of a firewall, which the netns_firewall tests run inside a sandbox only. The machine
+# itself must not start them: firewalld's package starts and enables its service on install.
+firewall_missing=()
+for pkg in firewalld ufw dbus; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep 'install ok installed' >/dev/null || firewall_missing+=("$pkg")
+done
+if [ ${#firewall_missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${firewall_missing[*]} (services not started)"
+  [ ${#missing[@]} -gt 0 ] || apt-get update -qq
+  made_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
+  fi
+  installed=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${firewall_missing[@]}" >/dev/null \
+    || installed=$?
+  [ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
+  [ "$installed" -eq 0 ] || exit "$installed"
+  if [ -d /run/systemd/system ] && [[ " ${firewall_missing[*]} " == *" firewalld "* ]]; then
+    systemctl disable --now firewalld >/dev/null 2>&1 || true
+  fi
+fi
+
 stamp=.venv/.requirements
 if [ ! -x .venv/bin/python ] || ! cmp -s tests/requirements.txt "$stamp"; then
   echo "bootstrap: creating .venv"

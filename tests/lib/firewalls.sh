@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Set a sandbox's host up the way other owners of the firewall leave a real one, for the tests
+# of issue 11. Only ever inside tests/sandbox.sh or a lab host (own network and mount namespaces):
+# `isolate` refuses anywhere else, every other command refuses before `isolate` ran.
+#
+#   firewalls.sh isolate                  tmpfs on /run (keeps /run/netns) and /var/log; overlays on
+#                                         /etc/firewalld, /etc/ufw, /etc/default (writes stay in the sandbox)
+#   firewalls.sh docker [iptables|iptables-legacy]   Docker's chains, FORWARD policy DROP, br_netfilter on
+#   firewalls.sh plain  [iptables|iptables-legacy]   FORWARD policy DROP, nothing else
+#   firewalls.sh firewalld-start | firewalld-stop | firewalld-restart
+#   firewalls.sh ufw-enable               DEFAULT_FORWARD_POLICY=DROP, INPUT DROP, no sysctl changes
+#   firewalls.sh state                    everything the owners keep, counters and dates left out
+#   firewalls.sh reset                    back to a host with no firewall (stops firewalld, ufw rules gone)
+set -euo pipefail
+
+state_dir=/run/linuxnet-firewalls
+
+# The machine's own namespace carries 192.0.2.0/24 (lab.md): never touch a namespace that has it,
+# nor one whose /run/netns is not a mount of its own (tests/sandbox.sh and lab hosts mount it).
+refuse_outside_sandbox() {
+  if ip -o addr show | grep -q ' 192\.0\.2\.' || ! mountpoint -q /run/netns; then
+    echo "firewalls.sh: not inside a sandbox (tests/sandbox.sh); refusing" >&2
+    exit 3
+  fi
+}
+
+require_isolated() {
+  refuse_outside_sandbox
+  [ -e "$state_dir/isolated" ] || { echo "firewalls.sh: run 'isolate' first" >&2; exit 3; }
+}
+
+overlay() {  # overlay DIR: writes to DIR go to an upper directory on the sandbox's /run
+  local name
+  name=$(echo "$1" | tr / _)
+  mkdir -p "$state_dir/overlay/$name/upper" "$state_dir/overlay/$name/work"
+  mount -t overlay overlay -o "lowerdir=$1,upperdir=$state_dir/overlay/$name/upper,workdir=$state_dir/overlay/$name/work" "$1"
+}
+
+isolate() {
+  refuse_outside_sandbox
+  [ -e "$state_dir/isolated" ] && return 0
+  if [ -n "$(ls -A /run/netns)" ]; then
+    echo "firewalls.sh: isolate before any named namespace exists (it remounts /run/netns)" >&2
+    exit 3
+  fi
+  # firewalld, dbus and ufw write /run/firewalld, /run/dbus, /run/ufw.lock: a /run of the sandbox's own
+  mount -t tmpfs -o mode=0755 tmpfs /run
+  mkdir -p /run/netns /run/lock "$state_dir"
+  mount -t tmpfs -o mode=0755 tmpfs /run/netns
+  mount -t tmpfs -o mode=0755 tmpfs /var/log
+  overlay /etc/firewalld
+  overlay /etc/ufw
+  overlay /etc/default
+  touch "$state_dir/isolated"
+}
+
+iptables_docker() {
+  local ipt=${1:-iptables}
+  "$ipt" -N DOCKER-USER
+  "$ipt" -A DOCKER-USER -j RETURN
+  "$ipt" -N DOCKER
+  "$ipt" -A FORWARD -j DOCKER-USER
+  "$ipt" -P FORWARD DROP
+  sysctl -qw net.bridge.bridge-nf-call-iptables=1
+}
+
+iptables_plain() {
+  "${1:-iptables}" -P FORWARD DROP
+}
+
+firewalld_running() {
+  [ -s "$state_dir/firewalld.pid" ] && kill -0 "$(cat "$state_dir/firewalld.pid")" 2>/dev/null
+}
+
+firewalld_start() {
+  if ! [ -S /run/dbus/system_bus_socket ]; then
+    mkdir -p /run/dbus
+    dbus-daemon --system --fork --print-pid > "$state_dir/dbus.pid"
+  fi
+  firewalld_running && return 0
+  # its own log: firewalld --nofork still writes /var/log/firewalld (a tmpfs here)
+  setsid firewalld --nofork --nopid > "$state_dir/firewalld.out" 2>&1 < /dev/null &
+  echo $! > "$state_dir/firewalld.pid"
+  local _
+  for _ in $(seq 300); do
+    if [ "$(firewall-cmd --state 2>/dev/null)" = running ]; then return 0; fi
+    firewalld_running || break
+    sleep 0.1
+  done
+  echo "firewalld did not start:" >&2
+  cat "$state_dir/firewalld.out" /var/log/firewalld 2>/dev/null >&2 || true
+  exit 1
+}
+
+firewalld_stop() {  # kills the firewalld this script started (by its PID), waits for it to go
+  firewalld_running || return 0
+  local pid _
+  pid=$(cat "$state_dir/firewalld.pid")
+  kill "$pid"
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$state_dir/firewalld.pid"
+}
+
+ufw_enable() {
+  # no sysctl changes: ufw's sysctl.conf holds some settings that are not per network namespace
+  : > /etc/ufw/sysctl-none.conf
+  sed -i -e 's/^DEFAULT_FORWARD_POLICY=.*/DEFAULT_FORWARD_POLICY="DROP"/' \
+         -e 's/^DEFAULT_INPUT_POLICY=.*/DEFAULT_INPUT_POLICY="DROP"/' \
+         -e 's|^IPT_SYSCTL=.*|IPT_SYSCTL=/etc/ufw/sysctl-none.conf|' /etc/default/ufw
+  ufw --force enable > /dev/null
+}
+
+# What the other owners keep, in a form to compare byte for byte: comments (dates) and chain
+# counters dropped. The module's own table is listed apart (its presence is ours to check).
+state() {
+  local tool
+  for tool in iptables-nft ip6tables-nft iptables-legacy ip6tables-legacy; do
+    echo "== $tool-save"
+    "$tool-save" 2>/dev/null | grep -v '^#' | sed -E 's/ \[[0-9]+:[0-9]+\]$//' || true
+  done
+  echo "== nft tables"
+  nft list tables 2>/dev/null | sort
+  echo "== sysctl"
+  sysctl net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables 2>/dev/null || true
+  if firewalld_running; then
+    echo "== firewalld runtime zones"
+    firewall-cmd --list-all-zones
+    echo "== firewalld runtime policies"
+    firewall-cmd --list-all-policies
+  fi
+  if [ -e "$state_dir/isolated" ] && command -v firewall-offline-cmd > /dev/null; then
+    echo "== firewalld permanent (files written)"
+    (cd "$state_dir/overlay/_etc_firewalld/upper" && find . -type f -print0 | sort -z | xargs -0r sha256sum)
+  fi
+  if [ -e "$state_dir/isolated" ]; then
+    echo "== ufw files written"
+    (cd "$state_dir/overlay/_etc_ufw/upper" && find . -type f -print0 | sort -z | xargs -0r sha256sum)
+  fi
+}
+
+reset() {
+  firewalld_stop
+  local tool table
+  if command -v ufw > /dev/null && grep -q '^ENABLED=yes' /etc/ufw/ufw.conf 2>/dev/null; then
+    ufw --force disable > /dev/null
+  fi
+  for tool in iptables-nft ip6tables-nft iptables-legacy ip6tables-legacy; do
+    for table in filter nat mangle raw; do
+      "$tool" -t "$table" -F 2>/dev/null || true
+      "$tool" -t "$table" -X 2>/dev/null || true
+    done
+    "$tool" -P FORWARD ACCEPT 2>/dev/null || true
+    "$tool" -P INPUT ACCEPT 2>/dev/null || true
+  done
+  # nft: the sandbox's own tables only (this netns was made by tests/sandbox.sh)
+  nft flush ruleset
+  sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0
+  if [ -e "$state_dir/isolated" ]; then
+    umount /etc/firewalld /etc/ufw /etc/default
+    rm -rf "$state_dir/overlay"
+    overlay /etc/firewalld
+    overlay /etc/ufw
+    overlay /etc/default
+  fi
+}
+
+command=${1:-}
+shift || true
+case $command in
+  isolate) isolate ;;
+  docker) require_isolated; iptables_docker "$@" ;;
+  plain) require_isolated; iptables_plain "$@" ;;
+  firewalld-start) require_isolated; firewalld_start ;;
+  firewalld-stop) require_isolated; firewalld_stop ;;
+  firewalld-restart) require_isolated; firewalld_stop; firewalld_start ;;
+  ufw-enable) require_isolated; ufw_enable ;;
+  state) require_isolated; state ;;
+  reset) require_isolated; reset ;;
+  *) sed -n '/^#   firewalls.sh/,/^set -e/p' "$0" | sed '$d' >&2; exit 2 ;;
+esac
