@@ -125,6 +125,7 @@ def describe(error):
 NLA_HEADER = struct.Struct('=HH')  # length, type
 NLA_TYPE_MASK = 0x3fff  # without the nested and byte-order flags
 U8 = struct.Struct('=B')
+U16 = struct.Struct('=H')
 U32 = struct.Struct('=I')
 S32 = struct.Struct('=i')
 LINK_HEADER = struct.Struct('=BxHiII')  # ifinfomsg: family, type, index, flags, change
@@ -134,7 +135,11 @@ IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_OPERSTATE, IFL
 IFLA_LINK_NETNSID, IFLA_MIN_MTU, IFLA_MAX_MTU = 37, 50, 51
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST, IFA_FLAGS = 1, 2, 4, 8
-RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_MULTIPATH, RTA_TABLE = 1, 4, 5, 6, 7, 9, 15
+RTA_DST, RTA_SRC, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_METRICS = 1, 2, 4, 5, 6, 7, 8
+RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTA_PREF, RTA_ENCAP_TYPE, RTA_NH_ID = 9, 15, 18, 20, 21, 30
+RTNEXTHOP = struct.Struct('=HBBi')  # rtnexthop: length, flags, hops (weight - 1), ifindex
+RTVIA_FAMILY = struct.Struct('=H')  # rtvia: family, then the address
+ADDRESS_LENGTHS = {socket.AF_INET: 4, socket.AF_INET6: 16}
 OPERSTATES = ('UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP')
 
 
@@ -143,25 +148,54 @@ OPERSTATES = ('UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DOR
 # cost more than the kernel's work; it still decodes the kind-specific data (IFLA_INFO_DATA) of
 # the links that have some (bridge, vxlan, vlan, macvlan), in the names the planners use.
 
+class MalformedMessage(Exception):
+    """A message or attribute whose lengths do not add up: decoding it would give a wrong state."""
+
+
 def attributes(data, offset, end):
-    """{attribute type: (offset of its value, length of its value)} of data[offset:end]."""
+    """{attribute type: (offset of its value, length of its value)} of data[offset:end].
+
+    Lengths that run past the end, or that are shorter than an attribute's
+    header, raise MalformedMessage: a silently shortened list of attributes
+    would read as a link, address or route without them.
+    """
     found = {}
     while offset + NLA_HEADER.size <= end:
         length, kind = NLA_HEADER.unpack_from(data, offset)
-        if length < NLA_HEADER.size:
-            break
+        if length < NLA_HEADER.size or offset + length > end:
+            raise MalformedMessage('attribute %d at byte %d claims %d bytes, %d are left'
+                                   % (kind & NLA_TYPE_MASK, offset, length, end - offset))
         found[kind & NLA_TYPE_MASK] = (offset + NLA_HEADER.size, length - NLA_HEADER.size)
         offset += _align(length)
+    if offset < end:
+        raise MalformedMessage('%d stray bytes after the last attribute' % (end - offset))
     return found
 
 
-def _u32(data, attrs, kind):
+def _sized(attrs, kind, size):
     where = attrs.get(kind)
+    if where and where[1] < size:
+        raise MalformedMessage('attribute %d holds %d bytes, %d expected' % (kind, where[1], size))
+    return where
+
+
+def _u8(data, attrs, kind):
+    where = _sized(attrs, kind, 1)
+    return U8.unpack_from(data, where[0])[0] if where else None
+
+
+def _u16(data, attrs, kind):
+    where = _sized(attrs, kind, 2)
+    return U16.unpack_from(data, where[0])[0] if where else None
+
+
+def _u32(data, attrs, kind):
+    where = _sized(attrs, kind, 4)
     return U32.unpack_from(data, where[0])[0] if where else None
 
 
 def _s32(data, attrs, kind):
-    where = attrs.get(kind)
+    where = _sized(attrs, kind, 4)
     return S32.unpack_from(data, where[0])[0] if where else None
 
 
@@ -172,11 +206,27 @@ def _string(data, attrs, kind):
     return bytes(data[where[0]:where[0] + where[1]]).split(b'\0', 1)[0].decode('utf-8', 'replace')
 
 
+def _address(data, start, length, family, kind):
+    if length != ADDRESS_LENGTHS.get(family):
+        raise MalformedMessage('attribute %d holds an address of %d bytes for family %d' % (kind, length, family))
+    return socket.inet_ntop(family, bytes(data[start:start + length]))
+
+
 def _ip(data, attrs, kind, family):
     where = attrs.get(kind)
     if not where:
         return None
-    return socket.inet_ntop(family, bytes(data[where[0]:where[0] + where[1]]))
+    return _address(data, where[0], where[1], family, kind)
+
+
+def _via(data, attrs):
+    """RTA_VIA: a gateway of another family than the route's, as (4 or 6, address)."""
+    where = _sized(attrs, RTA_VIA, RTVIA_FAMILY.size)
+    if not where:
+        return None
+    family = RTVIA_FAMILY.unpack_from(data, where[0])[0]
+    return (6 if family == socket.AF_INET6 else 4,
+            _address(data, where[0] + RTVIA_FAMILY.size, where[1] - RTVIA_FAMILY.size, family, RTA_VIA))
 
 
 def _mac(data, attrs):
@@ -213,11 +263,23 @@ class KindData(Mapping):
         return len(self._attrs())
 
 
+def _message(data, offset, header, what):
+    """(end of the message, its fixed header's fields): MalformedMessage if it is cut short."""
+    if offset + NLMSG_HEADER.size > len(data):
+        raise MalformedMessage('%s cut short: %d bytes, less than a netlink header' % (what, len(data) - offset))
+    length = U32.unpack_from(data, offset)[0]
+    if offset + length > len(data):
+        raise MalformedMessage('%s cut short: it claims %d bytes, %d arrived' % (what, length, len(data) - offset))
+    if length < NLMSG_HEADER.size + header.size:
+        raise MalformedMessage('%s of %d bytes is shorter than its headers (%d)'
+                               % (what, length, NLMSG_HEADER.size + header.size))
+    return offset + length, header.unpack_from(data, offset + NLMSG_HEADER.size)
+
+
 def link_from_message(data, offset):
     """A link (RTM_NEWLINK) at data[offset:], as the planners read it."""
-    length = U32.unpack_from(data, offset)[0]
-    dummy_family, dummy_type, index, flags, dummy_change = LINK_HEADER.unpack_from(data, offset + NLMSG_HEADER.size)
-    attrs = attributes(data, offset + NLMSG_HEADER.size + LINK_HEADER.size, offset + length)
+    end, (dummy_family, dummy_type, index, flags, dummy_change) = _message(data, offset, LINK_HEADER, 'link')
+    attrs = attributes(data, offset + NLMSG_HEADER.size + LINK_HEADER.size, end)
     kind = None
     details = {}
     info = attrs.get(IFLA_LINKINFO)
@@ -225,9 +287,8 @@ def link_from_message(data, offset):
         info_attrs = attributes(data, info[0], info[0] + info[1])
         kind = _string(data, info_attrs, IFLA_INFO_KIND)
         if IFLA_INFO_DATA in info_attrs:
-            details = KindData(bytes(data[offset:offset + length]))
-    operstate = attrs.get(IFLA_OPERSTATE)
-    operstate = U8.unpack_from(data, operstate[0])[0] if operstate else None
+            details = KindData(bytes(data[offset:end]))
+    operstate = _u8(data, attrs, IFLA_OPERSTATE)
     return {
         'index': index,
         'name': _string(data, attrs, IFLA_IFNAME),
@@ -247,54 +308,109 @@ def link_from_message(data, offset):
 
 
 def address_from_message(data, offset):
-    """An address (RTM_NEWADDR) at data[offset:]."""
-    length = U32.unpack_from(data, offset)[0]
-    af, prefixlen, flags, scope, index = ADDRESS_HEADER.unpack_from(data, offset + NLMSG_HEADER.size)
-    attrs = attributes(data, offset + NLMSG_HEADER.size + ADDRESS_HEADER.size, offset + length)
+    """An address (RTM_NEWADDR) at data[offset:].
+
+    For an IPv4 address with a peer (ip addr add A peer B), IFA_LOCAL is the
+    address and IFA_ADDRESS the peer; otherwise both are the address.
+    """
+    end, (af, prefixlen, flags, scope, index) = _message(data, offset, ADDRESS_HEADER, 'address')
+    attrs = attributes(data, offset + NLMSG_HEADER.size + ADDRESS_HEADER.size, end)
     family = 6 if af == socket.AF_INET6 else 4
-    address = _ip(data, attrs, IFA_LOCAL, af) if family == 4 else None
-    address = address or _ip(data, attrs, IFA_ADDRESS, af)
+    local = _ip(data, attrs, IFA_LOCAL, af)
+    remote = _ip(data, attrs, IFA_ADDRESS, af)
     long_flags = _u32(data, attrs, IFA_FLAGS)
     return {
         'index': index,
         'family': family,
-        'address': address,
+        'address': local or remote,
+        'peer': remote if local and remote != local else None,
         'prefixlen': prefixlen,
         'broadcast': _ip(data, attrs, IFA_BROADCAST, af),
         'scope': scope,
+        # IFA_FLAGS holds all 32 bits (IFA_F_NOPREFIXROUTE, MANAGETEMPADDR, ...); the header only 8
         'flags': long_flags if long_flags is not None else flags,
     }
 
 
+def _nexthops(data, where, af):
+    """RTA_MULTIPATH: the rtnexthop records, each with its own attributes (gateway, via)."""
+    hops = []
+    offset, end = where[0], where[0] + where[1]
+    while offset < end:
+        if offset + RTNEXTHOP.size > end:
+            raise MalformedMessage('RTA_MULTIPATH: %d stray bytes after the last nexthop' % (end - offset))
+        length, flags, weight, index = RTNEXTHOP.unpack_from(data, offset)
+        if length < RTNEXTHOP.size or offset + length > end:
+            raise MalformedMessage('RTA_MULTIPATH: a nexthop claims %d bytes, %d are left' % (length, end - offset))
+        attrs = attributes(data, offset + RTNEXTHOP.size, offset + length)
+        hops.append({
+            'oif': index,
+            'flags': flags,
+            'weight': weight + 1,  # the kernel keeps weight - 1 (rtnh_hops)
+            'gateway': _ip(data, attrs, RTA_GATEWAY, af),
+            'via': _via(data, attrs),
+        })
+        offset += _align(length)
+    return hops
+
+
+def _metrics(data, attrs):
+    """RTA_METRICS: {RTAX_* number: value} (mtu is 2, hoplimit 10, ...), None if the route has none."""
+    where = attrs.get(RTA_METRICS)
+    if not where:
+        return None
+    inner = attributes(data, where[0], where[0] + where[1])
+    # RTAX_CC_ALGO (16) is a name; every other metric is a u32
+    return dict((kind, _string(data, inner, kind) if kind == 16 else _u32(data, inner, kind)) for kind in inner)
+
+
 def route_from_message(data, offset):
-    """A route (RTM_NEWROUTE) at data[offset:]."""
-    length = U32.unpack_from(data, offset)[0]
-    (af, dst_len, dummy_src_len, dummy_tos, table, proto, scope, route_type,
-     flags) = ROUTE_HEADER.unpack_from(data, offset + NLMSG_HEADER.size)
-    attrs = attributes(data, offset + NLMSG_HEADER.size + ROUTE_HEADER.size, offset + length)
+    """A route (RTM_NEWROUTE) at data[offset:].
+
+    Every attribute that makes a route what it is comes out: its identity
+    (family, table, dst, IPv6 source prefix, tos, priority) and where it
+    leads (gateway or RTA_VIA, oif, each nexthop of a multipath route, a
+    nexthop object's id).
+    """
+    end, (af, dst_len, src_len, tos, table, proto, scope, route_type,
+          flags) = _message(data, offset, ROUTE_HEADER, 'route')
+    attrs = attributes(data, offset + NLMSG_HEADER.size + ROUTE_HEADER.size, end)
     family = 6 if af == socket.AF_INET6 else 4
     long_table = _u32(data, attrs, RTA_TABLE)
+    multipath = attrs.get(RTA_MULTIPATH)
     return {
         'family': family,
         'dst': _ip(data, attrs, RTA_DST, af) or ('::' if family == 6 else '0.0.0.0'),
         'dst_len': dst_len,
+        'src': _ip(data, attrs, RTA_SRC, af) or ('::' if family == 6 else '0.0.0.0'),
+        'src_len': src_len,
+        'tos': tos,
         'table': long_table if long_table is not None else table,
         'proto': proto,
         'scope': scope,
         'type': route_type,
         'flags': flags,
         'gateway': _ip(data, attrs, RTA_GATEWAY, af),
+        'via': _via(data, attrs),
         'oif': _u32(data, attrs, RTA_OIF),
         'priority': _u32(data, attrs, RTA_PRIORITY),
         'prefsrc': _ip(data, attrs, RTA_PREFSRC, af),
-        'multipath': RTA_MULTIPATH in attrs,
+        'multipath': multipath is not None,
+        'nexthops': _nexthops(data, multipath, af) if multipath else [],
+        'nh_id': _u32(data, attrs, RTA_NH_ID),
+        'pref': _u8(data, attrs, RTA_PREF),
+        'metrics': _metrics(data, attrs),
+        'encap_type': _u16(data, attrs, RTA_ENCAP_TYPE),
     }
+
+
+NSID_HEADER = struct.Struct('=B3x')  # rtgenmsg and its padding
 
 
 def nsid_from_message(data, offset):
     """The nsid of an RTM_NEWNSID answer, None if the kernel gave none (-1)."""
-    length = U32.unpack_from(data, offset)[0]
-    attrs = attributes(data, offset + NLMSG_HEADER.size + 4, offset + length)  # after rtgenmsg and padding
+    end, dummy_family = _message(data, offset, NSID_HEADER, 'nsid')
+    attrs = attributes(data, offset + NLMSG_HEADER.size + NSID_HEADER.size, end)
     nsid = _s32(data, attrs, NETNSA_NSID)
     return nsid if nsid is not None and nsid >= 0 else None
 
@@ -351,8 +467,9 @@ class Reader(object):
             offset = 0
             while offset + NLMSG_HEADER.size <= len(data):
                 length, kind, answer_flags, sequence, dummy_port = NLMSG_HEADER.unpack_from(data, offset)
-                if length < NLMSG_HEADER.size:
-                    raise NetlinkFailure('%s in %s: malformed answer from the kernel' % (what, self.label))
+                if length < NLMSG_HEADER.size or offset + length > len(data):
+                    raise NetlinkFailure('%s in %s: malformed answer from the kernel: a message claims %d '
+                                         'bytes, %d arrived' % (what, self.label, length, len(data) - offset))
                 if sequence == self.sequence:
                     # the kernel may flag only the last part of a dump, NLMSG_DONE included
                     interrupted_dump = interrupted_dump or bool(answer_flags & NLM_F_DUMP_INTR)
@@ -364,7 +481,11 @@ class Reader(object):
                         if interrupted_dump:
                             raise NetlinkDumpInterrupted()
                         return messages
-                    messages.append(decode(data, offset))
+                    try:
+                        messages.append(decode(data, offset))
+                    except (MalformedMessage, struct.error) as exc:
+                        raise NetlinkFailure('%s in %s: malformed answer from the kernel: %s'
+                                             % (what, self.label, exc))
                     if not flags & NLM_F_DUMP:
                         return messages
                 offset += _align(length)

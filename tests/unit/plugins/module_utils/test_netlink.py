@@ -114,13 +114,14 @@ def test_an_address_and_a_route_are_read_from_the_kernels_bytes():
     address = message(20, struct.pack('=BBBBI', 2, 24, 0x80, 0, 5) + attribute(2, bytes(bytearray([10, 88, 1, 2])))
                       + attribute(1, bytes(bytearray([10, 88, 1, 2]))) + attribute(8, struct.pack('=I', 0x80)))
     assert netlink.address_from_message(address, 0) == dict(
-        index=5, family=4, address='10.88.1.2', prefixlen=24, broadcast=None, scope=0, flags=0x80)
+        index=5, family=4, address='10.88.1.2', peer=None, prefixlen=24, broadcast=None, scope=0, flags=0x80)
     route = message(24, struct.pack('=BBBBBBBBI', 2, 0, 0, 0, 254, 3, 0, 1, 0)
                     + attribute(15, struct.pack('=I', 254)) + attribute(5, bytes(bytearray([10, 88, 1, 1])))
                     + attribute(4, struct.pack('=I', 5)))
     assert netlink.route_from_message(route, 0) == dict(
-        family=4, dst='0.0.0.0', dst_len=0, table=254, proto=3, scope=0, type=1, flags=0, gateway='10.88.1.1',
-        oif=5, priority=None, prefsrc=None, multipath=False)
+        family=4, dst='0.0.0.0', dst_len=0, src='0.0.0.0', src_len=0, tos=0, table=254, proto=3, scope=0, type=1,
+        flags=0, gateway='10.88.1.1', via=None, oif=5, priority=None, prefsrc=None, multipath=False, nexthops=[],
+        nh_id=None, pref=None, metrics=None, encap_type=None)
 
 
 class FakeSocket(object):
