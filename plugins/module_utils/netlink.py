@@ -74,7 +74,9 @@ NLM_F_DUMP = 0x300
 NLMSG_HEADER = struct.Struct('=IHHII')  # length, type, flags, sequence number, port id
 RTM_GETLINK = 18
 RTM_GETADDR = 22
-RTM_GETROUTE = 26
+RTM_NEWROUTE, RTM_GETROUTE = 24, 26
+NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
+RT_TABLE_COMPAT = 252  # rtm_table of a table beyond 255, which RTA_TABLE names
 RTM_NEWNSID, RTM_GETNSID = 88, 90
 NETNSA_NSID, NETNSA_FD = 1, 3
 RECEIVE_SIZE = 1 << 16  # the kernel fills a dump's datagrams up to 32 KiB
@@ -436,6 +438,10 @@ def _align(length):
     return (length + 3) & ~3
 
 
+def _attribute(kind, value):
+    return NLA_HEADER.pack(NLA_HEADER.size + len(value), kind) + value + b'\0' * (-len(value) % 4)
+
+
 class Reader(object):
     """Requests through a plain netlink socket, each answer decoded by a function of this module.
 
@@ -486,7 +492,7 @@ class Reader(object):
                     except (MalformedMessage, struct.error) as exc:
                         raise NetlinkFailure('%s in %s: malformed answer from the kernel: %s'
                                              % (what, self.label, exc))
-                    if not flags & NLM_F_DUMP:
+                    if flags & NLM_F_DUMP != NLM_F_DUMP:
                         return messages
                 offset += _align(length)
 
@@ -598,6 +604,25 @@ class Session(object):
                          msg_type=RTM_NEWNSID, msg_flags=NLM_F_REQUEST | NLM_F_ACK)
 
     # -- acting -------------------------------------------------------
+    def route_through_nexthop_object(self, identity, nhid, replace=False):
+        """Add (or replace) a route through nexthop object nhid, which pyroute2 cannot encode.
+
+        identity: family, dst, dst_len, src, src_len, tos, table, priority, scope, proto, type.
+        """
+        self.touched = True
+        af = FAMILIES[identity['family']]
+        body = ROUTE_HEADER.pack(af, identity['dst_len'], identity['src_len'], identity['tos'],
+                                 identity['table'] if identity['table'] < 256 else RT_TABLE_COMPAT,
+                                 identity['proto'], identity['scope'], identity['type'], 0)
+        body += _attribute(RTA_DST, socket.inet_pton(af, identity['dst'])) if identity['dst_len'] else b''
+        body += _attribute(RTA_SRC, socket.inet_pton(af, identity['src'])) if identity['src_len'] else b''
+        body += _attribute(RTA_TABLE, U32.pack(identity['table']))
+        body += _attribute(RTA_PRIORITY, U32.pack(identity['priority']))
+        body += _attribute(RTA_NH_ID, U32.pack(nhid))
+        flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (NLM_F_REPLACE if replace else NLM_F_EXCL)
+        self.reader.request('%s route through nexthop object %d' % ('replace' if replace else 'add', nhid),
+                            RTM_NEWROUTE, body, None, flags)
+
     def index_of(self, name):
         """The ifindex of a link: as read, or fresh from the kernel if this plan makes it.
 

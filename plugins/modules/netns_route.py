@@ -14,9 +14,13 @@ short_description: Manage IPv4 and IPv6 routes in a network namespace
 version_added: 0.1.0
 description:
   - Adds, changes and removes routes, as C(ip route add|replace|del) do, in any namespace.
-  - A route is identified as the kernel identifies it (family, table, destination, metric);
-    a route with the same identity but another gateway, interface, scope, source or onlink flag
-    is replaced in place.
+  - A route is identified as the kernel identifies it (family, table, destination, IPv6 source
+    prefix, tos, metric); a route with the same identity but another gateway, interface, scope,
+    source, onlink flag or nexthops is replaced in place, as C(ip route replace) does. So is a
+    multipath route, a route through a nexthop object (C(nhid)) or a blackhole, unreachable or
+    prohibit route of that identity; the route asked for takes its place.
+  - Routes that differ in their identity live side by side; a route without I(source_prefix) is
+    another route than the source-specific ones to the same destination, and is added beside them.
   - A gateway that no connected route reaches is refused before anything changes, unless
     I(onlink=true).
 options:
@@ -31,6 +35,29 @@ options:
   interface:
     description: Outgoing interface, in I(netns).
     type: str
+  nexthops:
+    description:
+      - A multipath (ECMP) route's next hops, two or more, as C(ip route add DEST nexthop via A
+        nexthop via B) makes them. Mutually exclusive with I(gateway), I(interface) and I(onlink).
+      - Compared as a set (the order does not matter); a next hop without I(interface) matches
+        the kernel's on any interface.
+    type: list
+    elements: dict
+    suboptions:
+      gateway:
+        description: The next hop's address.
+        type: str
+      interface:
+        description: Its outgoing interface, in I(netns).
+        type: str
+      weight:
+        description: Its share of the flows, 1 to 256.
+        type: int
+        default: 1
+      onlink:
+        description: Take the gateway as directly reachable on I(interface).
+        type: bool
+        default: false
   metric:
     description: Route metric (priority). Defaults to the kernel's, 0 for IPv4 and 1024 for IPv6.
     type: int
@@ -47,6 +74,15 @@ options:
   source:
     description: Preferred source address (C(src)).
     type: str
+  source_prefix:
+    description:
+      - The IPv6 source prefix of a source-specific route (C(ip -6 route add DEST from PREFIX)),
+        part of the route's identity. IPv4 routes have none (use a routing rule).
+    type: str
+  tos:
+    description: The type of service (DS field) an IPv4 route applies to, part of its identity.
+    type: int
+    default: 0
   onlink:
     description: Take the gateway as directly reachable on I(interface) even without a matching route.
     type: bool
@@ -94,6 +130,20 @@ EXAMPLES = r'''
   linuxnet.netns.netns_route:
     dest: 10.2.0.0/24
     gateway: 198.18.0.12
+
+- name: An ECMP default route over two gateways, the second taking two flows in three
+  linuxnet.netns.netns_route:
+    netns: r1
+    dest: default
+    nexthops:
+      - {gateway: 10.1.0.1}
+      - {gateway: 10.1.0.2, weight: 2}
+
+- name: Source-specific IPv6 route (ip -6 route add fd00:99::/64 from fd00:1::/64 via fd00:1::fe)
+  linuxnet.netns.netns_route:
+    dest: fd00:99::/64
+    source_prefix: fd00:1::/64
+    gateway: fd00:1::fe
 
 - name: Remove it
   linuxnet.netns.netns_route:

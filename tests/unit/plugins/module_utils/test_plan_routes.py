@@ -223,7 +223,7 @@ def test_interface_given_must_match_interface_left_out_need_not():
     session = routes_session(v4=connected_v4() + [record('10.2.0.0', 24, gateway='10.0.0.1', oif=1)])
     assert plan_for(session, dict(dest='10.2.0.0/24', gateway='10.0.0.1'))[0].changes == []
     assert plan_for(session, dict(dest='10.2.0.0/24', gateway='10.0.0.1', interface='eth0'))[0].changes == []
-    current = plan_routes.current_routes(session, 4)[(4, MAIN, ipaddress.ip_network(u'10.2.0.0/24'), 0)]
+    current = plan_routes.current_routes(session, 4)[(4, MAIN, ipaddress.ip_network(u'10.2.0.0/24'), None, 0, 0)]
     assert current['interface'] == 'eth0'
     assert plan_routes.differs(current, desired(dest='10.2.0.0/24', gateway='10.0.0.1', interface='eth1'))
     assert not plan_routes.differs(current, desired(dest='10.2.0.0/24', gateway='10.0.0.1'))
