@@ -23,6 +23,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils import (
     argspec, engine, plan_addresses, plan_bridge, plan_links, plan_nat, plan_netns, plan_resolv,
     plan_routes)
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Stage
+from ansible_collections.linuxnet.netns.plugins.module_utils import safe_files
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
 THIS_HOST = 'this host'
@@ -132,33 +133,83 @@ def registry_path(params):
     return os.path.join(params['registry_dir'], REGISTRY_FILE % params['name'])
 
 
-def read_registry(path):
-    """The registry's text, or None if there is none."""
+def _registry_tree(path):
+    """(tree, components, file name) of a registry path: its directory's parent is trusted, nothing below it."""
+    directory, filename = os.path.split(path)
+    root, base = os.path.split(directory.rstrip('/') or '/')
+    return safe_files.Tree(root or '/'), [base] if base else [], filename
+
+
+def _damage(text):
+    """Why a registry's text is not one, or None if it is: an empty or cut-off file is not "nothing made"."""
+    if not text.strip():
+        return 'is empty'
     try:
-        with open(path) as source:
-            return source.read()
-    except (IOError, OSError) as exc:
-        if exc.errno == errno.ENOENT:
+        registry = json.loads(text)
+    except ValueError as exc:
+        return 'is cut off or not JSON (%s)' % exc
+    if not isinstance(registry, dict) or not isinstance(registry.get('containers'), dict):
+        return 'holds no containers mapping'
+    return None
+
+
+def _read_text(tree, components, filename):
+    found = tree.read_file(components, filename)
+    if found is None:
+        return None, None
+    try:
+        return found, found.data.decode('utf-8')
+    except UnicodeDecodeError as exc:
+        return found, '\0 not UTF-8: %s' % exc
+
+
+def read_registry(path, warn=None):
+    """The registry's text, or None if there is none.
+
+    A registry that is there but empty or cut off is never read as none (that would orphan for
+    good everything it names): its previous version (NAME.prev, kept by every write) is read
+    instead, with a warning, or the task is refused naming the file.
+    """
+    tree, components, filename = _registry_tree(path)
+    try:
+        found, text = _read_text(tree, components, filename)
+        if found is None:
             return None
-        raise ValidationError('cannot read the registry %s: %s' % (path, exc.strerror))
+        damage = _damage(text)
+        if damage is None:
+            return text
+        previous = path + '.prev'
+        dummy, kept = _read_text(tree, components, safe_files.previous_name(filename))
+    except (IOError, OSError) as exc:
+        raise ValidationError('cannot read the registry %s: %s' % (path, exc.strerror or exc))
+    except safe_files.UnsafePath as exc:
+        raise ValidationError('cannot read the registry %s: %s' % (path, exc))
+    if kept is None or _damage(kept) is not None:
+        raise ValidationError(
+            'the registry %s %s, and there is no intact previous version (%s): it is the only record of what '
+            'netns_bridge made on this host, so it is not taken for "nothing made here". Put back a copy, or '
+            'remove it and then by hand what it named' % (path, damage, previous))
+    if warn is not None:
+        warn('the registry %s %s; read its previous version %s instead: containers the last run added may '
+             'be missing from it, check what is on the host; the next change rewrites the registry'
+             % (path, damage, previous))
+    return kept
 
 
 def _write(path, text):
+    """Write the registry durably (file and directory synced, no symlink followed, the old one kept as .prev)."""
+    tree, components, filename = _registry_tree(path)
     if text is None:
         try:
-            os.unlink(path)
+            tree.remove_file(components, filename, keep_previous=True)
         except OSError as exc:
             if exc.errno != errno.ENOENT:
                 raise
         return
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o755)
-    temporary = '%s.%d.tmp' % (path, os.getpid())
-    with open(temporary, 'w') as out:
-        out.write(text)
-    os.chmod(temporary, 0o644)
-    os.rename(temporary, path)
+    if not os.path.isdir(tree.root):
+        os.makedirs(tree.root, 0o755)
+    tree.make_dirs(components, 0o755)
+    tree.write_file(components, filename, text.encode('utf-8'), 0o644, keep_previous=True)
 
 
 def _registry_text(registry):
@@ -194,7 +245,7 @@ def run(module):
 
     def plan_all(host, plan):
         plan.reports = False
-        original = read_registry(path)
+        original = read_registry(path, plan.warnings.append)
         wanted = plan_bridge.host_plan(params['containers'], _settings(params), _cluster(params), original)
         during = _registry_text(wanted['registry_during']) if wanted['registry_grows'] else original
         final = _registry_text(wanted['registry']) if wanted['registry_shrinks'] else during

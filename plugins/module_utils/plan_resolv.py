@@ -9,25 +9,20 @@ namesake in /etc, so these files are the namespace's own resolver
 configuration. Nothing here enters a namespace or talks netlink.
 
 /etc/netns is root's, but a symlink planted in it would turn "write
-resolv.conf" into "overwrite any file on the host", so below /etc every
-component is opened with O_NOFOLLOW and every change is made relative to
-a directory descriptor (the *at system calls), never by path.
+resolv.conf" into "overwrite any file on the host": every file goes through
+safe_files, which follows no symlink below /etc and writes durably.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import binascii
-import errno
 import os
 import re
-import stat
 
 from ansible.module_utils.six import string_types
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import validation
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils import safe_files, validation
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
 OPTIONS = dict(
@@ -48,8 +43,8 @@ RESOLV_CONF = 'resolv.conf'
 HOSTS = 'hosts'
 MANAGED_FILES = (RESOLV_CONF, HOSTS)
 HEADER = u'# Managed by linuxnet.netns.netns_resolv\n'
-DIR_MODE = 0o755
-FILE_MODE = 0o644
+DIR_MODE = safe_files.DIR_MODE
+FILE_MODE = safe_files.FILE_MODE
 MAXNS = 3  # glibc and musl read no more nameservers than this
 
 # resolv.conf(5) of glibc; the ones in VALUED take NAME:NUMBER.
@@ -62,7 +57,6 @@ KNOWN_OPTIONS = VALUED_OPTIONS | frozenset([
 
 _OPTION_RE = re.compile(r'^([a-z0-9][a-z0-9-]*)(?::([0-9]+))?$')
 _LABEL_RE = re.compile(r'^[A-Za-z0-9_-]{1,63}$')
-_O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 def _printable_token(value, what):
@@ -215,20 +209,14 @@ def as_text(data):
     return data.decode('utf-8', 'replace')
 
 
-class File(object):
-    """A regular file as it is now: its bytes and what undo needs to put it back."""
-    __slots__ = ('data', 'mode', 'uid', 'gid')
-
-    def __init__(self, data, mode, uid, gid):
-        self.data = data
-        self.mode = mode
-        self.uid = uid
-        self.gid = gid
+def _tree():
+    """The safe-file tree whose root is ETC_NETNS's parent (/etc): nothing below it is followed."""
+    return safe_files.Tree(os.path.dirname(ETC_NETNS.rstrip('/')) or '/')
 
 
-def _root_parts():
-    parent, base = os.path.split(ETC_NETNS.rstrip('/'))
-    return parent, base
+def _below(components):
+    """ETC_NETNS/components as components of _tree()."""
+    return [os.path.basename(ETC_NETNS.rstrip('/'))] + list(components)
 
 
 def dir_path(name=None):
@@ -237,86 +225,6 @@ def dir_path(name=None):
 
 def file_path(name, filename):
     return os.path.join(ETC_NETNS, name, filename)
-
-
-def _refusal(parent_fd, component, path, want_dir):
-    try:
-        st = os.lstat(component, dir_fd=parent_fd)
-    except OSError:
-        return '%s changed while being opened; run the task again' % path
-    if stat.S_ISLNK(st.st_mode):
-        try:
-            target = os.readlink(component, dir_fd=parent_fd)
-        except OSError:
-            target = '?'
-        return ('%s is a symbolic link (to %s); refusing to follow it: remove it, or make it '
-                'a real %s' % (path, target, 'directory' if want_dir else 'file'))
-    return '%s exists but is not a %s' % (path, 'directory' if want_dir else 'regular file')
-
-
-def _walk(components):
-    """A descriptor on ETC_NETNS/components..., or None where a component is missing.
-
-    ETC_NETNS's parent (/etc) is opened as any path is; from there on no
-    symlink is followed, and one that is found fails with a clear message.
-    """
-    parent, base = _root_parts()
-    fd = os.open(parent, _O_DIR)
-    path = parent
-    for component in [base] + list(components):
-        path = os.path.join(path, component)
-        try:
-            child = os.open(component, _O_DIR | os.O_NOFOLLOW, dir_fd=fd)
-        except OSError as exc:
-            try:
-                if exc.errno == errno.ENOENT:
-                    return None
-                if exc.errno in (errno.ENOTDIR, errno.ELOOP):
-                    raise PlanFailure(_refusal(fd, component, path, True))
-                raise
-            finally:
-                os.close(fd)
-        os.close(fd)
-        fd = child
-    return fd
-
-
-def _open_dir(components, path):
-    fd = _walk(components)
-    if fd is None:
-        raise OSError(errno.ENOENT, 'directory %s does not exist' % path)
-    return fd
-
-
-def _read_file(dir_fd, filename, path):
-    # lstat first: opening a device or FIFO someone left here could block or have effects.
-    try:
-        before = os.lstat(filename, dir_fd=dir_fd)
-    except OSError as exc:
-        if exc.errno == errno.ENOENT:
-            return None
-        raise
-    if not stat.S_ISREG(before.st_mode):
-        raise PlanFailure(_refusal(dir_fd, filename, path, False))
-    try:
-        fd = os.open(filename, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise PlanFailure(_refusal(dir_fd, filename, path, False))
-        raise
-    try:
-        st = os.fstat(fd)
-        if (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(st.st_mode):
-            raise PlanFailure('%s changed while being read; run the task again' % path)
-        chunks = []
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return File(b''.join(chunks), stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
-    finally:
-        os.close(fd)
 
 
 class Current(object):
@@ -328,121 +236,44 @@ class Current(object):
         self.dir_exists = False
         self.entries = set()
         self.files = dict((filename, None) for filename in MANAGED_FILES)
-        root_fd = _walk([])
+        tree = _tree()
+        root_fd = tree.walk(_below([]))
         if root_fd is None:
             return
         self.root_exists = True
         os.close(root_fd)
-        fd = _walk([name])
+        fd = tree.walk(_below([name]))
         if fd is None:
             return
         self.dir_exists = True
         try:
             self.entries = set(os.listdir(fd))
             for filename in MANAGED_FILES:
-                self.files[filename] = _read_file(fd, filename, file_path(name, filename))
+                self.files[filename] = tree.read_file(_below([name]), filename, dir_fd=fd)
         finally:
             os.close(fd)
-
-
-def _open_parent(components):
-    """(descriptor on the parent, last name) of ETC_NETNS/components; [] is ETC_NETNS itself."""
-    if not components:
-        parent, base = _root_parts()
-        return os.open(parent, _O_DIR), base
-    path = os.path.join(ETC_NETNS, *components[:-1])
-    return _open_dir(components[:-1], path), components[-1]
 
 
 def make_dir(components):
     """mkdir ETC_NETNS/components with DIR_MODE whatever the umask; False if it was there."""
-    path = os.path.join(ETC_NETNS, *components)
-    parent_fd, base = _open_parent(components)
-    try:
-        try:
-            os.mkdir(base, DIR_MODE, dir_fd=parent_fd)
-            created = True
-        except OSError as exc:
-            if exc.errno != errno.EEXIST:
-                raise
-            created = False
-        try:
-            fd = os.open(base, _O_DIR | os.O_NOFOLLOW, dir_fd=parent_fd)
-        except OSError as exc:
-            if exc.errno in (errno.ENOTDIR, errno.ELOOP):
-                raise PlanFailure(_refusal(parent_fd, base, path, True))
-            raise
-        try:
-            if created:
-                os.fchmod(fd, DIR_MODE)
-        finally:
-            os.close(fd)
-        return created
-    finally:
-        os.close(parent_fd)
+    return _tree().make_dir(_below(components), DIR_MODE)
 
 
 def remove_dir(components):
-    parent_fd, base = _open_parent(components)
-    try:
-        os.rmdir(base, dir_fd=parent_fd)
-    finally:
-        os.close(parent_fd)
+    _tree().remove_dir(_below(components))
 
 
 def write_file(components, filename, data, mode=FILE_MODE, owner=None):
-    """Replace ETC_NETNS/components/filename atomically: a complete file or the old one, never half."""
-    path = os.path.join(ETC_NETNS, *(list(components) + [filename]))
-    dir_fd = _open_dir(components, os.path.dirname(path))
-    try:
-        temp = '.%s.%s.tmp' % (filename, binascii.hexlify(os.urandom(6)).decode('ascii'))
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     0o600, dir_fd=dir_fd)
-        try:
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fchmod(fd, mode)
-                if owner is not None:
-                    os.fchown(fd, owner[0], owner[1])
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            # rename replaces a symlink planted at filename since planning; it never follows it.
-            os.rename(temp, filename, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-        except BaseException:
-            try:
-                os.unlink(temp, dir_fd=dir_fd)
-            except OSError:
-                pass
-            raise
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """Replace ETC_NETNS/components/filename durably and atomically: a complete file or the old one, never half."""
+    _tree().write_file(_below(components), filename, data, mode, owner)
 
 
 def remove_file(components, filename):
-    path = os.path.join(ETC_NETNS, *(list(components) + [filename]))
-    dir_fd = _open_dir(components, os.path.dirname(path))
-    try:
-        os.unlink(filename, dir_fd=dir_fd)
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    _tree().remove_file(_below(components), filename)
 
 
 def set_mode(components, filename, mode):
-    path = os.path.join(ETC_NETNS, *(list(components) + [filename]))
-    dir_fd = _open_dir(components, os.path.dirname(path))
-    try:
-        fd = os.open(filename, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
-        try:
-            os.fchmod(fd, mode)
-        finally:
-            os.close(fd)
-    finally:
-        os.close(dir_fd)
+    _tree().set_mode(_below(components), filename, mode)
 
 
 def plan(host, items, plan):

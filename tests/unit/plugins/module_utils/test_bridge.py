@@ -139,17 +139,20 @@ def test_read_registry_missing_is_none(tmp_path):
 
 
 def test_read_registry_unreadable_is_a_clear_error(tmp_path):
-    with pytest.raises(ValidationError, match='^cannot read the registry %s: Is a directory$' % tmp_path):
+    with pytest.raises(ValidationError, match='^cannot read the registry %s: %s exists but is not a regular file$'
+                       % (tmp_path, tmp_path)):
         bridge.read_registry(str(tmp_path))
 
 
 def test_write_makes_the_directory_and_replaces_the_file_whole(tmp_path):
     path = str(tmp_path / 'etc' / 'linuxnet-netns' / 'docker_bridge.dbr0.json')
-    bridge._write(path, 'one\n')
-    bridge._write(path, 'two\n')
-    assert bridge.read_registry(path) == 'two\n'
+    one, two = bridge._registry_text(registry(web='10.88.1.2')), bridge._registry_text(registry(db='10.88.1.3'))
+    bridge._write(path, one)
+    bridge._write(path, two)
+    assert bridge.read_registry(path) == two
     assert oct(os.stat(path).st_mode & 0o777) == oct(0o644)
-    assert os.listdir(os.path.dirname(path)) == ['docker_bridge.dbr0.json']  # no temporary file left
+    # no temporary file left; the version replaced is kept
+    assert sorted(os.listdir(os.path.dirname(path))) == ['docker_bridge.dbr0.json', 'docker_bridge.dbr0.json.prev']
 
 
 def test_write_none_removes_and_tolerates_a_missing_file(tmp_path):

@@ -37,7 +37,11 @@ FIXTURE = os.path.join(HERE, '..', '..', 'fixtures', 'netlink', 'kernel.json')
 DEBIAN_PYTHON = '/usr/bin/python3'
 
 if __name__ == '__main__':
-    sys.path.insert(0, os.path.join(HERE, '..', '..', '..', '..', '.build', 'collections'))
+    # the tree that holds ansible_collections: this checkout's .build/collections, or the one it sits in
+    TOP = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
+    PARENT = os.path.dirname(os.path.dirname(TOP))
+    sys.path.insert(0, os.path.dirname(PARENT) if os.path.basename(PARENT) == 'ansible_collections'
+                    else os.path.join(TOP, '.build', 'collections'))
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import netlink  # noqa: E402
 

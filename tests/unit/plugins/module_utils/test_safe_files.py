@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""safe_files without root, and the netns_bridge registry read and written through it."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.linuxnet.netns.plugins.module_utils import bridge, safe_files
+from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+
+
+@pytest.fixture
+def tree(tmp_path):
+    (tmp_path / 'etc').mkdir()
+    return safe_files.Tree(str(tmp_path / 'etc'))
+
+
+def test_a_write_is_whole_synced_and_keeps_the_previous_version(tree, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, 'fsync', lambda fd: synced.append(os.readlink('/proc/self/fd/%d' % fd)) or real_fsync(fd))
+    assert tree.make_dirs(['a', 'b']) == [['a'], ['a', 'b']]
+    assert tree.make_dirs(['a', 'b']) == []
+    tree.write_file(['a', 'b'], 'f', b'one\n', keep_previous=True)
+    tree.write_file(['a', 'b'], 'f', b'two\n', 0o600, keep_previous=True)
+    where = tree.path(['a', 'b'])
+    assert sorted(os.listdir(where)) == ['f', 'f.prev']  # no temporary file left
+    assert tree.read_file(['a', 'b'], 'f').data == b'two\n'
+    assert tree.read_file(['a', 'b'], 'f.prev').data == b'one\n'
+    assert tree.read_file(['a', 'b'], 'f').mode == 0o600
+    # each write: the temporary file, then its directory (and each directory made, its parent)
+    assert synced[-2].startswith(os.path.join(where, '.f.')) and synced[-1] == where
+
+
+def test_a_write_that_fails_leaves_the_old_file_and_no_temporary(tree, monkeypatch):
+    tree.make_dirs(['d'])
+    tree.write_file(['d'], 'f', b'old\n')
+
+    def refused(*args, **kwargs):
+        raise OSError(28, 'No space left on device')
+
+    monkeypatch.setattr(os, 'rename', refused)
+    with pytest.raises(OSError):
+        tree.write_file(['d'], 'f', b'new\n')
+    assert os.listdir(tree.path(['d'])) == ['f']
+    assert tree.read_file(['d'], 'f').data == b'old\n'
+
+
+def test_no_symlink_below_the_root_is_followed(tree, tmp_path):
+    outside = tmp_path / 'outside'
+    outside.mkdir()
+    (outside / 'f').write_text(u'secret\n')
+    os.symlink(str(outside), tree.path(['d']))
+    with pytest.raises(safe_files.UnsafePath, match=r'/etc/d is a symbolic link \(to .*outside\); refusing to follow'):
+        tree.write_file(['d'], 'f', b'x')
+    with pytest.raises(safe_files.UnsafePath, match='is a symbolic link'):
+        tree.read_file(['d'], 'f')
+    with pytest.raises(safe_files.UnsafePath, match='is a symbolic link'):
+        tree.make_dirs(['d', 'e'])
+    os.unlink(tree.path(['d']))
+    tree.make_dirs(['d'])
+    os.symlink(str(outside / 'f'), tree.path(['d'], 'f'))
+    with pytest.raises(safe_files.UnsafePath, match=r'/etc/d/f is a symbolic link'):
+        tree.read_file(['d'], 'f')
+    with pytest.raises(safe_files.UnsafePath, match=r'/etc/d/f is a symbolic link'):
+        tree.set_mode(['d'], 'f', 0o600)
+    # a write replaces a symlink planted at the file's name, and keeps no "previous version" of it
+    tree.write_file(['d'], 'f', b'mine\n', keep_previous=True)
+    assert (outside / 'f').read_text() == u'secret\n'
+    assert sorted(os.listdir(tree.path(['d']))) == ['f']
+
+
+def test_remove_keeps_the_last_version_when_asked(tree):
+    tree.make_dirs(['d'])
+    tree.write_file(['d'], 'f', b'last\n')
+    tree.remove_file(['d'], 'f', keep_previous=True)
+    assert os.listdir(tree.path(['d'])) == ['f.prev']
+    assert tree.read_file(['d'], 'f') is None
+    assert tree.entries(['nothing']) is None
+
+
+# ---- the registry of netns_bridge ---------------------------------------------------------------
+
+def registry_text(**containers):
+    return json.dumps(dict(version=1, bridge='dbr0', routes=[], vxlan=None, containers=dict(
+        (name, dict(address=address, veth='ve-' + name)) for name, address in containers.items())), indent=4) + '\n'
+
+
+@pytest.fixture
+def path(tmp_path):
+    return str(tmp_path / 'etc' / 'linuxnet-netns' / 'docker_bridge.dbr0.json')
+
+
+@pytest.mark.parametrize('damage, why', [('', 'is empty'), ('\n', 'is empty'),
+                                         ('{"containers": {"web": {"addr', 'is cut off or not JSON'),
+                                         ('[]', 'holds no containers mapping')])
+def test_a_damaged_registry_is_read_from_its_previous_version_with_a_warning(path, damage, why):
+    bridge._write(path, registry_text(web='10.88.1.2'))
+    bridge._write(path, registry_text(web='10.88.1.2', db='10.88.1.3'))
+    with open(path, 'w') as target:
+        target.write(damage)
+    warnings = []
+    assert bridge.read_registry(path, warnings.append) == registry_text(web='10.88.1.2')
+    assert len(warnings) == 1 and warnings[0].startswith('the registry %s %s' % (path, why))
+    assert 'read its previous version %s.prev instead' % path in warnings[0]
+
+
+def test_a_damaged_registry_without_an_intact_previous_version_is_refused(path):
+    bridge._write(path, registry_text(web='10.88.1.2'))
+    with open(path, 'w') as target:
+        target.write('{"containers": {"we')
+    message = '^the registry %s is cut off or not JSON .*no intact previous version \\(%s.prev\\)' % (path, path)
+    with pytest.raises(ValidationError, match=message):
+        bridge.read_registry(path)
+    with open(path + '.prev', 'w') as target:
+        target.write('')
+    with pytest.raises(ValidationError, match='not taken for "nothing made here"'):
+        bridge.read_registry(path)
+
+
+def test_a_removed_registry_is_none_and_its_last_version_stays(path):
+    bridge._write(path, registry_text(web='10.88.1.2'))
+    bridge._write(path, None)
+    assert bridge.read_registry(path) is None
+    assert os.listdir(os.path.dirname(path)) == ['docker_bridge.dbr0.json.prev']
+
+
+def test_a_registry_directory_that_is_a_symlink_is_refused(path, tmp_path):
+    (tmp_path / 'elsewhere').mkdir()
+    os.makedirs(os.path.dirname(os.path.dirname(path)))
+    os.symlink(str(tmp_path / 'elsewhere'), os.path.dirname(path))
+    with pytest.raises(safe_files.UnsafePath, match='linuxnet-netns is a symbolic link'):
+        bridge._write(path, registry_text(web='10.88.1.2'))
+    with pytest.raises(ValidationError, match='^cannot read the registry .*linuxnet-netns is a symbolic link'):
+        bridge.read_registry(path)
+    assert os.listdir(str(tmp_path / 'elsewhere')) == []
