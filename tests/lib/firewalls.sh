@@ -55,6 +55,8 @@ isolate() {
   overlay /etc/firewalld
   overlay /etc/ufw
   overlay /etc/default
+  # br_netfilter's defaults as this kernel gives a new namespace (1 here), for reset
+  sysctl -n net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables > "$state_dir/br_netfilter"
   touch "$state_dir/isolated"
 }
 
@@ -115,15 +117,15 @@ ufw_enable() {
 }
 
 # What the other owners keep, in a form to compare byte for byte: comments (dates) and chain
-# counters dropped. The module's own table is listed apart (its presence is ours to check).
+# counters dropped. The module's own nft table is left out (tests look for it themselves).
 state() {
   local tool
   for tool in iptables-nft ip6tables-nft iptables-legacy ip6tables-legacy; do
     echo "== $tool-save"
     "$tool-save" 2>/dev/null | grep -v '^#' | sed -E 's/ \[[0-9]+:[0-9]+\]$//' || true
   done
-  echo "== nft tables"
-  nft list tables 2>/dev/null | sort
+  echo "== nft tables (but the module's own)"
+  nft list tables 2>/dev/null | grep -vx 'table inet linuxnet_netns' | sort
   echo "== sysctl"
   sysctl net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables 2>/dev/null || true
   if firewalld_running; then
@@ -131,34 +133,45 @@ state() {
     firewall-cmd --list-all-zones
     echo "== firewalld runtime policies"
     firewall-cmd --list-all-policies
+    echo "== firewalld permanent zones"
+    firewall-cmd --permanent --list-all-zones
+    echo "== firewalld permanent policies"
+    firewall-cmd --permanent --list-all-policies
+  elif command -v firewall-offline-cmd > /dev/null; then
+    echo "== firewalld permanent zones (not running)"
+    firewall-offline-cmd --list-all-zones
+    echo "== firewalld permanent policies (not running)"
+    firewall-offline-cmd --list-all-policies
   fi
-  if [ -e "$state_dir/isolated" ] && command -v firewall-offline-cmd > /dev/null; then
-    echo "== firewalld permanent (files written)"
-    (cd "$state_dir/overlay/_etc_firewalld/upper" && find . -type f -print0 | sort -z | xargs -0r sha256sum)
-  fi
-  if [ -e "$state_dir/isolated" ]; then
-    echo "== ufw files written"
-    (cd "$state_dir/overlay/_etc_ufw/upper" && find . -type f -print0 | sort -z | xargs -0r sha256sum)
+  if command -v ufw > /dev/null; then
+    echo "== ufw"
+    ufw status verbose
+    # what ufw loads at its next start: its rules files, minus ufw's comment lines
+    grep -hv '^#' /etc/ufw/user.rules /etc/ufw/user6.rules 2>/dev/null || true
   fi
 }
 
 reset() {
   firewalld_stop
-  local tool table
+  local tool table names
   if command -v ufw > /dev/null && grep -q '^ENABLED=yes' /etc/ufw/ufw.conf 2>/dev/null; then
     ufw --force disable > /dev/null
   fi
-  for tool in iptables-nft ip6tables-nft iptables-legacy ip6tables-legacy; do
-    for table in filter nat mangle raw; do
-      "$tool" -t "$table" -F 2>/dev/null || true
-      "$tool" -t "$table" -X 2>/dev/null || true
-    done
-    "$tool" -P FORWARD ACCEPT 2>/dev/null || true
-    "$tool" -P INPUT ACCEPT 2>/dev/null || true
+  # legacy tables cannot be deleted once made: empty the ones there are, make none
+  for tool in iptables-legacy ip6tables-legacy; do
+    names=/proc/net/ip_tables_names
+    [ "$tool" = iptables-legacy ] || names=/proc/net/ip6_tables_names
+    while read -r table; do
+      "$tool" -t "$table" -F
+      "$tool" -t "$table" -X
+      if [ "$table" = filter ]; then "$tool" -P FORWARD ACCEPT; "$tool" -P INPUT ACCEPT; fi
+    done < <(cat "$names" 2>/dev/null)
   done
-  # nft: the sandbox's own tables only (this netns was made by tests/sandbox.sh)
+  # nft, iptables-nft's tables with it: the sandbox's own (this netns was made by tests/sandbox.sh)
   nft flush ruleset
-  sysctl -qw net.bridge.bridge-nf-call-iptables=0 net.bridge.bridge-nf-call-ip6tables=0
+  local defaults
+  mapfile -t defaults < "$state_dir/br_netfilter"
+  sysctl -qw net.bridge.bridge-nf-call-iptables="${defaults[0]}" net.bridge.bridge-nf-call-ip6tables="${defaults[1]}"
   if [ -e "$state_dir/isolated" ]; then
     umount /etc/firewalld /etc/ufw /etc/default
     rm -rf "$state_dir/overlay"
