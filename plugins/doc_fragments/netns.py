@@ -45,6 +45,37 @@ options:
     elements: dict
 '''
 
+    # The firewalls of other owners (module_utils/plan_firewall.py), for netns_nat and netns_bridge.
+    FIREWALL = r'''
+options:
+  firewall:
+    description:
+      - What to do about the firewalls of other tools on the host that would drop this network's
+        forwarded traffic - Docker's C(FORWARD) policy C(DROP) and C(DOCKER-USER), plain iptables
+        rules (nf_tables or legacy backend), firewalld, ufw, other nftables tables. With
+        C(br_netfilter) loaded, traffic between containers of one bridge goes through them too.
+      - C(auto) opens exactly this network's flows - out of the bridge and the replies, between its
+        containers, published ports after DNAT, the I(peers)' subnets and the overlay's UDP port from
+        the peers' underlay addresses - where each owner expects others to add theirs. iptables -
+        chains C(LINUXNET-FORWARD) (and C(LINUXNET-INPUT) for the overlay, when C(INPUT) drops)
+        jumped to from C(DOCKER-USER) when Docker made it, else from the top of C(FORWARD)
+        (C(INPUT)); rules carry the comment C(linuxnet-netns:NAME). firewalld (running) - the
+        zone C(linuxnet) (target C(ACCEPT), the bridge and VXLAN device, the peers' subnets as
+        sources) and the policy C(linuxnet-vxlan), permanent and runtime, so that
+        C(firewall-cmd --reload) and a restart keep them; creating or deleting them costs one
+        C(firewall-cmd --reload). ufw (active) - C(ufw route allow) rules with the comment
+        C(linuxnet-netns:NAME).
+      - Only filters that drop are opened. Nobody else's rule or policy is ever changed or flushed;
+        what this network added goes with it (I(state=absent)) or when this is set to C(none).
+      - C(none) changes no other firewall, and warns, naming each filter that drops this network's
+        traffic and what to add there.
+      - An nftables table of another owner whose forward hook drops is never changed - no
+        convention says where others add to it - and a warning says what to add.
+    type: str
+    choices: [auto, none]
+    default: auto
+'''
+
     ATTRIBUTES = r'''
 attributes:
   check_mode:

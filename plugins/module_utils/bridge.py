@@ -16,12 +16,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import functools
 import json
 import os
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import (
-    argspec, engine, plan_addresses, plan_bridge, plan_links, plan_nat, plan_netns, plan_resolv,
-    plan_routes)
+    argspec, engine, plan_addresses, plan_bridge, plan_firewall, plan_links, plan_nat, plan_netns,
+    plan_resolv, plan_routes)
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Stage
 from ansible_collections.linuxnet.netns.plugins.module_utils import safe_files
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
@@ -52,6 +53,7 @@ OPTIONS = dict(
     masquerade=dict(type='bool', default=True),
     force_remove=dict(type='bool', default=False),
     registry_dir=dict(type='path', default='/etc/linuxnet-netns'),
+    firewall=plan_firewall.OPTION,
 )
 
 # (stage, key of plan_bridge's plan, planner, its item options); in the order the role's tasks had
@@ -62,7 +64,7 @@ STAGES = (
     ('addresses', 'addresses', plan_addresses.plan, plan_addresses.OPTIONS),
     ('routes', 'routes', plan_routes.plan, plan_routes.OPTIONS),
     ('resolv', 'resolv', plan_resolv.plan, plan_resolv.OPTIONS),
-    ('nat', 'nat', plan_nat.plan, plan_nat.OPTIONS),
+    ('nat', 'nat', functools.partial(plan_nat.plan, open_firewalls=False), plan_nat.OPTIONS),
 )
 
 
@@ -122,7 +124,7 @@ def _host_entry(host, values, what, allow_tiny=False):
 def _settings(params):
     settings = dict((key, params[key]) for key in (
         'state', 'mtu', 'mode', 'vxlan_vni', 'vxlan_port', 'vxlan_device', 'dns', 'dns_search', 'dns_options',
-        'hosts_file', 'veth_prefix', 'masquerade', 'force_remove'))
+        'hosts_file', 'veth_prefix', 'masquerade', 'force_remove', 'firewall'))
     settings.update(host=THIS_HOST, interface=params['name'], vxlan_interface=_vxlan_interface(params))
     return settings
 
@@ -235,7 +237,13 @@ def _stages(wanted):
             entries = [dict(entry, name=[entry['name']]) for entry in entries]
         if entries:
             stages.append(Stage(name, planner, engine.trusted_items(argspec.item_options(options), entries)))
+    if wanted['nat'] is not None or wanted['firewall']['state'] == 'present':
+        stages.append(Stage('firewall', plan_firewall.plan, [_flows(wanted['firewall'])]))
     return stages
+
+
+def _flows(entry):
+    return plan_firewall.flows_item(**entry)
 
 
 def run(module):

@@ -72,10 +72,10 @@ def run(fd, args, script=None):
         return _execute(argv, script)
 
 
-def run_program(fd, argv):
-    """Any program inside the namespace behind fd; its output, or NftError."""
+def run_program(fd, argv, script=None):
+    """Any program inside the namespace behind fd, script on its stdin; its output, or NftError."""
     with namespaces.entered(fd):
-        return _execute(argv)
+        return _execute(argv, script)
 
 
 def load(fd, script):

@@ -408,6 +408,22 @@ class _HostPlan(object):
                         masquerade_exclude=sorted((peer['subnet'] for peer in self.peers), key=ipaddress.ip_network))
         return dict(name=self.bridge, state='absent') if self.registered else None
 
+    def firewall(self, wanted, stale_routes):
+        """What the firewalls of other owners must let through (plan_firewall's flow item, unparsed)."""
+        item = dict(name=self.bridge, state='present' if self.present else 'absent',
+                    firewall=self.s.get('firewall') or 'auto', interface=self.bridge,
+                    sources=[str(self.subnet)] if self.present else [],
+                    published=[dict(protocol=rule['protocol'], address=rule['address'], port=rule['port'])
+                               for rule in _published(wanted)] if self.present else [],
+                    peers=[peer['subnet'] for peer in self.peers],
+                    forget=dict(interfaces=[self.known['vxlan']] if self.known['vxlan'] and
+                                self.known['vxlan'] != self.vxlan else [],
+                                sources=stale_routes))
+        if self.vxlan:
+            item['overlay'] = dict(interface=self.vxlan, port=int(self.s['vxlan_port']),
+                                   remotes=[peer['underlay'] for peer in self.peers])
+        return item
+
     def registries(self, wanted, route_dests, stale_routes):
         """The registry after the run, and the one written before any change, with what may go too."""
         after = dict(version=REGISTRY_VERSION, bridge=self.bridge,
@@ -441,6 +457,6 @@ def host_plan(containers, settings, cluster, registry=None):
         removed=gone, peers=host.peers, links=links, netns=items['netns'], veths=items['veths'],
         addresses=addresses + items['addresses'],
         routes=routes + items['routes'] + [dict(dest=dest, state='absent') for dest in stale_routes],
-        resolv=items['resolv'], nat=host.nat(wanted))
+        resolv=items['resolv'], nat=host.nat(wanted), firewall=host.firewall(wanted, stale_routes))
     plan.update(host.registries(wanted, route_dests, stale_routes))
     return plan

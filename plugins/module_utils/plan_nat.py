@@ -23,8 +23,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces, nftables, validation
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure, netns_of
+from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces, nftables, plan_firewall, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure, about, netns_of
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
 TABLE_FAMILY = 'inet'
@@ -68,6 +68,7 @@ OPTIONS = dict(
     masquerade=dict(type='bool', default=True),
     masquerade_exclude=dict(type='list', elements='str'),
     publish=dict(type='list', elements='dict', options=PUBLISH_OPTIONS),
+    firewall=plan_firewall.OPTION,
 )
 REQUIRED = ('name',)
 
@@ -325,42 +326,9 @@ def scratch_script(specs):
     return '\n'.join(lines) + '\n'
 
 
-def forward_warnings(drops, spec, label):
-    """What to tell when another table's forward hook drops what this rule set forwards."""
-    warnings = []
-    in_if = spec['in_interface']
-    for drop in drops:
-        if drop['family'] == 'ip' and 4 not in spec['families']:
-            continue
-        if drop['family'] == 'ip6' and 6 not in spec['families']:
-            continue
-        if in_if and in_if in drop['accepts']['iifname'] and in_if in drop['accepts']['oifname']:
-            continue  # someone already let the bridge through there
-        where = 'table %s %s, chain %s' % (drop['family'], drop['table'], drop['chain'])
-        if drop['family'] in ('ip', 'ip6') and drop['table'] == 'filter':
-            tool = 'iptables' if drop['family'] == 'ip' else 'ip6tables'
-            chain = 'DOCKER-USER' if 'DOCKER-USER' in drop['chains'] else drop['chain']
-            iface = in_if or 'BRIDGE'
-            fix = ('%s -I %s -i %s -j ACCEPT; %s -I %s -o %s -m conntrack --ctstate '
-                   'RELATED,ESTABLISHED,DNAT -j ACCEPT' % (tool, chain, iface, tool, chain, iface))
-        else:
-            iface = in_if or 'BRIDGE'
-            fix = '; '.join('nft insert rule %s %s %s %s accept' % (drop['family'], drop['table'],
-                                                                    drop['chain'], match)
-                            for match in ('iifname "%s"' % iface,
-                                          'oifname "%s" ct state established,related' % iface,
-                                          'oifname "%s" ct status dnat' % iface))
-        warnings.append(
-            '%s: %s hooks forward with policy drop (docker sets this): it drops the traffic rule '
-            'set %s forwards, whatever this module accepts, because in nftables an accept ends '
-            'only its own chain and a drop anywhere is final. Let it through there, e.g. %s'
-            % (label, where, spec['name'], fix))
-    return warnings
-
-
 # -- planning ---------------------------------------------------------------
 class Namespace(object):
-    """Our table, the forward hooks and the sysctls of one namespace, read once.
+    """Our table and the sysctls of one namespace, read once.
 
     The model is updated as items are planned, so that a later item of an
     aggregate sees what the earlier ones will have done.
@@ -370,10 +338,7 @@ class Namespace(object):
         self.session = session
         self.label = session.label
         self.table = None
-        self.drops = []
         self.sysctl = {}
-        self.legacy = {}
-        self.warned = set()
         if not session.exists:
             return
         try:
@@ -384,45 +349,11 @@ class Namespace(object):
                 self.table = nftables.parse_listing(listing).get((TABLE_FAMILY, TABLE_NAME), {})
         except nftables.NftError as exc:
             raise PlanFailure('reading nftables in %s: %s' % (self.label, exc))
-        self.drops = nftables.forward_drops(objects, (TABLE_FAMILY, TABLE_NAME))
 
     def sysctl_value(self, family):
         if family not in self.sysctl:
             self.sysctl[family] = read_sysctl(self.session, SYSCTL[family][1])
         return self.sysctl[family]
-
-    def legacy_drops(self, families):
-        """(family, tool, found) where legacy iptables may drop forwarded traffic.
-
-        nft cannot list legacy tables; found is None when the tool to read
-        them is missing, so that the user is told to look.
-        """
-        return [entry for entry in (self._legacy_drop(family) for family in families) if entry]
-
-    def _legacy_drop(self, family):
-        if family not in self.legacy:
-            self.legacy[family] = None
-            if self.session.exists:
-                self.legacy[family] = _legacy_forward_drop(self.session, family)
-        return self.legacy[family]
-
-
-def _legacy_forward_drop(session, family):
-    names = 'ip_tables_names' if family == 4 else 'ip6_tables_names'
-    tool = 'iptables-legacy' if family == 4 else 'ip6tables-legacy'
-    with namespaces.entered(session.fd):
-        tables = _read('/proc/thread-self/net/%s' % names)
-    # Asking iptables about a table that is not loaded would load it.
-    if tables is None or 'filter' not in tables.split():
-        return None
-    path = nftables.find(tool)
-    if path is None:
-        return (family, tool, None)
-    try:
-        out = nftables.run_program(session.fd, [path, '-w', '-S', 'FORWARD'])
-    except nftables.NftError:
-        return None
-    return (family, tool, out) if '-P FORWARD DROP' in out.splitlines() else None
 
 
 def _read(path):
@@ -461,10 +392,24 @@ def _key(spec, ref):
     return spec['name'] if ref is None else '%s (netns %s)' % (spec['name'], ref)
 
 
-def plan(host, items, plan):
+def flows(item, spec, ref):
+    """What the firewalls of other owners must let through for this rule set (plan_firewall)."""
+    if spec['state'] == 'absent':
+        return plan_firewall.flows_item(spec['name'], 'absent', item.get('firewall') or 'auto', ref,
+                                        interface=item.get('in_interface') or None)
+    return plan_firewall.flows_item(
+        spec['name'], 'present', item.get('firewall') or 'auto', ref, interface=spec['in_interface'],
+        out_interface=spec['out_interface'], sources=spec['sources'],
+        published=[dict(protocol=entry['protocol'], address=entry['address'], port=entry['port'])
+                   for entry in spec['publish']])
+
+
+def plan(host, items, plan, open_firewalls=True):
+    """Plan the rule sets; open_firewalls: also plan_firewall's openings for them (netns_nat)."""
     # Every item is checked and rendered before the kernel is asked anything.
     specs = []
     seen = set()
+    openings = []
     for item in items:
         ref = netns_of(item)
         spec = rule_set(item)
@@ -473,6 +418,8 @@ def plan(host, items, plan):
                                   % (item.get('_where', ''), spec['name']))
         seen.add((ref, spec['name']))
         specs.append((ref, spec, render(spec)))
+        with about(item):
+            openings.append(flows(item, spec, ref))
 
     if nftables.find() is None:
         raise PlanFailure(nftables.MISSING)
@@ -499,6 +446,8 @@ def plan(host, items, plan):
         if chains:
             desired, index = listed[index], index + 1
         _plan_item(host, plan, ref, space, spec, desired, chains)
+    if open_firewalls:
+        plan_firewall.plan(host, openings, plan)
 
 
 def _plan_item(host, plan, ref, space, spec, desired, rendered):
@@ -532,26 +481,6 @@ def _plan_item(host, plan, ref, space, spec, desired, rendered):
         plan.add(_summary(name, label, current, target, desired),
                  _loader(host, ref, apply_lines), _loader(host, ref, undo_lines))
         space.table = target
-
-    if spec['state'] == 'present':
-        for warning in forward_warnings(space.drops, spec, label):
-            if warning not in space.warned:
-                space.warned.add(warning)
-                plan.warnings.append(warning)
-        for family, tool, out in space.legacy_drops(spec['families']):
-            if out is None:
-                warning = ('%s: legacy %s tables are loaded and %s is not installed to read them; '
-                           'if their FORWARD policy is DROP, the traffic of rule set %s is dropped '
-                           'there' % (label, 'iptables' if family == 4 else 'ip6tables', tool, name))
-            else:
-                iface = spec['in_interface'] or 'BRIDGE'
-                warning = ('%s: legacy iptables (%s) has FORWARD policy DROP: it drops the traffic '
-                           'rule set %s forwards. Let it through there, e.g. %s -I FORWARD -i %s -j '
-                           'ACCEPT; %s -I FORWARD -o %s -m conntrack --ctstate RELATED,ESTABLISHED,'
-                           'DNAT -j ACCEPT' % (label, tool, name, tool, iface, tool, iface))
-            if warning not in space.warned:
-                space.warned.add(warning)
-                plan.warnings.append(warning)
 
     plan.state(_key(spec, ref), before, after)
     plan.returns['rules'].extend(after['rules'])

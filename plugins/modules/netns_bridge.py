@@ -136,6 +136,7 @@ options:
     type: path
     default: /etc/linuxnet-netns
 extends_documentation_fragment:
+  - linuxnet.netns.netns.firewall
   - linuxnet.netns.netns.attributes
 requirements:
   - pyroute2 >= 0.7.2 on the managed host (Debian/Ubuntu C(python3-pyroute2), or C(pip install pyroute2))

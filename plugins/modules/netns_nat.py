@@ -126,6 +126,7 @@ options:
 extends_documentation_fragment:
   - linuxnet.netns.netns
   - linuxnet.netns.netns.aggregate
+  - linuxnet.netns.netns.firewall
   - linuxnet.netns.netns.attributes
 requirements:
   - nftables (the C(nft) command) on the managed host, and a kernel with nf_tables NAT in the
@@ -137,12 +138,9 @@ notes:
     rule set's chains in the real table. So C(rules) and the diff show the rules as C(nft list)
     shows them, and anything changed by hand in these chains is put back.
   - In nftables an C(accept) ends only the chain it is in; a C(drop) in any other table's chain
-    on the same hook is final. When another table drops forwarded traffic by policy (docker
-    sets iptables' C(FORWARD) policy to C(DROP), which C(iptables-nft) shows as table C(ip filter),
-    chain C(FORWARD), C(policy drop)), the module warns and says what rule to add there (for
-    docker, to C(DOCKER-USER)); it does not change that table. It checks legacy iptables the
-    same way when their tables are loaded. The warning is left out when that table already
-    accepts I(in_interface) both ways.
+    on the same hook is final. So with I(firewall=auto) (the default) the module also opens the
+    rule set's flows in the firewalls of other owners that drop them (see I(firewall));
+    with I(state=absent), give I(in_interface) too, so that a firewalld zone binding of it goes.
   - Published ports are not checked against other rule sets or programs using the same port.
   - C(/proc/sys/net) is resolved for the thread that opens it, so the sysctls are written with
     the module's thread inside the namespace.
@@ -162,6 +160,13 @@ EXAMPLES = r'''
     source: 10.0.0.0/24
     in_interface: br0
     out_interface: eth0
+
+- name: The same on a host with Docker or firewalld, where the user opens the firewall by hand
+  linuxnet.netns.netns_nat:
+    name: br0
+    source: 10.0.0.0/24
+    in_interface: br0
+    firewall: none   # warns, naming what drops the traffic and what to add
 
 - name: Namespace "router" masquerades its bridge and publishes a web server behind it
   linuxnet.netns.netns_nat:

@@ -16,7 +16,7 @@ import os
 import pytest
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import (
-    bridge, engine, plan_bridge, plan_links, plan_nat, plan_netns)
+    bridge, engine, plan_bridge, plan_firewall, plan_links, plan_nat, plan_netns)
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
@@ -96,7 +96,7 @@ def test_settings_name_the_bridge_and_this_host():
     assert settings['dns'] == ['10.88.1.53'] and settings['veth_prefix'] == 'c-'
     assert set(settings) == set(['state', 'mtu', 'mode', 'vxlan_vni', 'vxlan_port', 'vxlan_device', 'dns',
                                  'dns_search', 'dns_options', 'hosts_file', 'veth_prefix', 'masquerade',
-                                 'force_remove', 'host', 'interface', 'vxlan_interface'])
+                                 'force_remove', 'firewall', 'host', 'interface', 'vxlan_interface'])
 
 
 def test_settings_vxlan_interface_fits_ifnamsiz_or_is_given():
@@ -237,11 +237,18 @@ def by_name(stages):
 
 def test_stages_in_the_planners_order_with_their_items():
     stages = bridge._stages(wanted_for([dict(name='web', publish=['8080:80']), dict(name='db')]))
-    assert [stage.name for stage in stages] == ['netns', 'links', 'veths', 'addresses', 'routes', 'resolv', 'nat']
+    assert [stage.name for stage in stages] == ['netns', 'links', 'veths', 'addresses', 'routes', 'resolv', 'nat',
+                                                'firewall']
     stages = by_name(stages)
     assert stages['netns'].planner is plan_netns.plan
     assert stages['veths'].planner is plan_links.plan_veth
-    assert stages['nat'].planner is plan_nat.plan
+    # the nat stage leaves the other owners' firewalls to the firewall stage, which knows the peers
+    assert stages['nat'].planner.func is plan_nat.plan and stages['nat'].planner.keywords == dict(open_firewalls=False)
+    assert stages['firewall'].planner is plan_firewall.plan
+    (flows,) = stages['firewall'].items
+    assert (flows['name'], flows['state'], flows['firewall'], flows['interface']) == ('dbr0', 'present', 'auto', 'dbr0')
+    assert [str(net) for net in flows['sources']] == ['10.88.1.0/24']
+    assert [(e['protocol'], str(e['address']), e['port']) for e in flows['published']] == [('tcp', '10.88.1.2', 80)]
     # a namespace item names its namespaces as a list (the netns module's name option)
     assert [item['name'] for item in stages['netns'].items] == [['web'], ['db']]
     # defaults of the planner's options, then the entry; trusted: no aggregate position to name
@@ -268,8 +275,10 @@ def test_stages_without_entries_are_left_out():
 def test_stages_of_absent_remove_what_the_registry_names():
     old = registry(web='10.88.1.2')
     stages = by_name(bridge._stages(wanted_for([], old=old, state='absent', subnet=None)))
-    assert list(stages) == ['netns', 'links', 'veths', 'resolv', 'nat']
+    assert list(stages) == ['netns', 'links', 'veths', 'resolv', 'nat', 'firewall']
     assert [(item['name'], item['state']) for item in stages['netns'].items] == [(['web'], 'absent')]
+    (flows,) = stages['firewall'].items
+    assert (flows['state'], flows['interface'], flows['sources'], flows['published']) == ('absent', 'dbr0', [], [])
     # the veth planner leaves a veth to the kernel when its namespace goes (test_plan_links)
     assert [(item['name'], item['state']) for item in stages['veths'].items] == [('ve-web', 'absent')]
     assert [(item['name'], item['state']) for item in stages['nat'].items] == [('dbr0', 'absent')]

@@ -12,7 +12,7 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, nftables, plan_nat
+from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, nftables, plan_firewall, plan_nat
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, expand_items
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
@@ -297,58 +297,6 @@ def test_replaced_keeps_other_owners_and_foreign_chains():
     assert plan_nat.owned(table, 'b') == B
 
 
-# -- forward drops in other tables ------------------------------------------------
-def _chain(family, table, name, **hook):
-    return {'chain': dict(family=family, table=table, name=name, handle=1, **hook)}
-
-
-def _rule(family, table, chain, *exprs):
-    return {'rule': dict(family=family, table=table, chain=chain, handle=2, expr=list(exprs))}
-
-
-def _meta(key, value):
-    return {'match': {'op': '==', 'left': {'meta': {'key': key}}, 'right': value}}
-
-
-DOCKER = [
-    {'metainfo': {'version': '1.0.6'}},
-    {'table': {'family': 'ip', 'name': 'filter', 'handle': 1}},
-    _chain('ip', 'filter', 'FORWARD', type='filter', hook='forward', prio=0, policy='drop'),
-    _chain('ip', 'filter', 'DOCKER-USER'),
-    _rule('ip', 'filter', 'FORWARD', {'counter': None}, {'jump': {'target': 'DOCKER-USER'}}),
-    _chain('inet', 'linuxnet_netns', 'forward.x', type='filter', hook='forward', prio=0, policy='drop'),
-]
-
-
-def test_forward_drop_of_docker_warns_with_docker_user():
-    drops = nftables.forward_drops(DOCKER, ('inet', 'linuxnet_netns'))
-    assert [(d['family'], d['table'], d['chain']) for d in drops] == [('ip', 'filter', 'FORWARD')]
-    warnings = plan_nat.forward_warnings(drops, spec(source='10.0.7.0/24', in_interface='br0'), 'netns r')
-    assert len(warnings) == 1
-    assert warnings[0].startswith('netns r: table ip filter, chain FORWARD hooks forward with policy drop')
-    assert 'iptables -I DOCKER-USER -i br0 -j ACCEPT' in warnings[0]
-    assert '--ctstate RELATED,ESTABLISHED,DNAT' in warnings[0]
-
-
-def test_forward_drop_ignored_when_bridge_already_accepted_or_family_unused():
-    objects = DOCKER + [
-        _rule('ip', 'filter', 'DOCKER-USER', _meta('iifname', 'br0'), {'counter': None}, {'accept': None}),
-        _rule('ip', 'filter', 'DOCKER-USER', _meta('oifname', 'br0'), {'xt': {'type': 'match'}}, {'accept': None}),
-    ]
-    drops = nftables.forward_drops(objects, ('inet', 'linuxnet_netns'))
-    assert plan_nat.forward_warnings(drops, spec(source='10.0.7.0/24', in_interface='br0'), 'x') == []
-    assert len(plan_nat.forward_warnings(drops, spec(source='10.0.7.0/24', in_interface='br1'), 'x')) == 1
-    assert plan_nat.forward_warnings(drops, spec(source='fd00::/64', in_interface='br1'), 'x') == []
-
-
-def test_forward_drop_in_a_plain_nft_table_suggests_nft():
-    objects = [_chain('inet', 'fw', 'fwd_chain', type='filter', hook='forward', prio=0, policy='drop')]
-    drops = nftables.forward_drops(objects, ('inet', 'linuxnet_netns'))
-    (warning,) = plan_nat.forward_warnings(drops, spec(source='10.0.7.0/24', in_interface='br0'), 'x')
-    assert 'nft insert rule inet fw fwd_chain iifname "br0" accept' in warning
-    assert 'nft insert rule inet fw fwd_chain oifname "br0" ct status dnat accept' in warning
-
-
 # -- the planner, with nft and the sysctls faked ----------------------------------
 class FakeSession(object):
     exists = True
@@ -369,14 +317,14 @@ class FakeHost(object):
 @pytest.fixture
 def kernel(monkeypatch):
     """A fake nft whose listing is exactly what was loaded, and fake sysctls."""
-    state = dict(listing='', objects=[], sysctl={4: 0, 6: 0}, loaded=[], written=[])
+    state = dict(listing='', sysctl={4: 0, 6: 0}, loaded=[], written=[])
 
     def listed_in_scratch(script):
         return script
 
     def ruleset_json(fd):
         tables = nftables.parse_listing(state['listing'])
-        objects = list(state['objects'])
+        objects = []
         objects.extend({'table': {'family': family, 'name': name}} for family, name in tables)
         return objects
 
@@ -399,7 +347,8 @@ def kernel(monkeypatch):
     monkeypatch.setattr(nftables, 'load', load)
     monkeypatch.setattr(plan_nat, 'read_sysctl', read_sysctl)
     monkeypatch.setattr(plan_nat, 'write_sysctl', write_sysctl)
-    monkeypatch.setattr(plan_nat.Namespace, 'legacy_drops', lambda self, families: [])
+    state['openings'] = []
+    monkeypatch.setattr(plan_firewall, 'plan', lambda host, items, plan: state['openings'].extend(items))
     return state
 
 
@@ -497,13 +446,18 @@ def test_plan_twice_the_same_name_is_refused(kernel):
         plan_nat.plan(FakeHost(), expand_items(params, OPTIONS, plan_nat.REQUIRED), Plan())
 
 
-def test_plan_ipv6_forwarding_and_warning_once(kernel):
-    kernel['objects'] = DOCKER
-    plan = planned(item(name='br0', source=['10.0.7.0/24', 'fd00:7::/64'], in_interface='br0'))
+def test_plan_ipv6_forwarding_and_the_flows_to_open(kernel):
+    plan = planned(item(name='br0', source=['10.0.7.0/24', 'fd00:7::/64'], in_interface='br0',
+                        publish=[dict(host_port=8080, address='10.0.7.2', port=80)]),
+                   item(name='old', state='absent', in_interface='br1'))
     assert [c.summary for c in plan.changes][:2] == ['turn on ipv4 forwarding in own',
                                                      'turn on ipv6 forwarding in own']
     assert plan.after['br0']['ip_forward'] == {'ipv4': 1, 'ipv6': 1}
-    assert len(plan.warnings) == 1 and 'DOCKER-USER' in plan.warnings[0]
+    opened, closed = kernel['openings']
+    assert (opened['name'], opened['state'], opened['firewall'], opened['interface']) == ('br0', 'present', 'auto', 'br0')
+    assert [str(net) for net in opened['sources']] == ['10.0.7.0/24', 'fd00:7::/64']
+    assert [(e['protocol'], str(e['address']), e['port']) for e in opened['published']] == [('tcp', '10.0.7.2', 80)]
+    assert (closed['name'], closed['state'], closed['interface']) == ('old', 'absent', 'br1')
 
 
 def test_plan_ip_forward_false_leaves_the_sysctls(kernel):
