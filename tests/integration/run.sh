@@ -4,14 +4,26 @@
 #
 #   tests/integration/run.sh                 every target, both pythons
 #   tests/integration/run.sh veth netns_addr some targets
+#   tests/integration/run.sh ci/posix/1      the targets of a group of their aliases (as ansible-test)
 #   PYTHONS=/usr/bin/python3 tests/integration/run.sh netns
+# The setup_* targets are not run on their own: the others depend on them (meta/main.yml).
+# The same targets run through ansible-test: tests/integration/ansible-test.sh.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then
-  mapfile -t targets < <(ls tests/integration/targets)
-fi
+targets=()
+for pattern in "${@:-all}"; do
+  for dir in tests/integration/targets/*/; do
+    target=$(basename "$dir")
+    if [ "$pattern" = "$target" ]; then targets+=("$target"); continue; fi
+    case $target in setup_*|prepare_*) continue ;; esac
+    # a group is an alias with a slash (ci/posix/1); a module's name in aliases is no group
+    if [ "$pattern" = all ] || { [[ $pattern == */* ]] && grep -qxF -e "${pattern%/}" "$dir/aliases" 2>/dev/null; }; then
+      targets+=("$target")
+    fi
+  done
+done
+[ ${#targets[@]} -gt 0 ] || { echo "no target matches: $*" >&2; exit 2; }
 pythons=${PYTHONS:-"$top/.venv/bin/python /usr/bin/python3"}
 export ANSIBLE_COLLECTIONS_PATH="$top/.build/collections"
 export ANSIBLE_ROLES_PATH="$top/tests/integration/targets"

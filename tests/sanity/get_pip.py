@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ensurepip
+import os
 import subprocess
 import sys
 
@@ -27,8 +28,11 @@ def main(argv):
         packages.append('setuptools')
     if '--no-wheel' not in argv:
         packages.append('wheel')
+    # ensurepip.bootstrap() sets PIP_CONFIG_FILE=/dev/null in this process's environment; pip must
+    # still read the machine's pip configuration (its CA bundle, index) to reach the index.
+    environment = dict(os.environ)
     ensurepip.bootstrap()
-    subprocess.check_call([sys.executable, '-m', 'pip', 'install'] + packages)
+    subprocess.check_call([sys.executable, '-m', 'pip', 'install'] + packages, env=environment)
 
 
 if __name__ == '__main__':
