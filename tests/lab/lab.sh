@@ -185,14 +185,16 @@ host_main() {
   # The cable to br0, made while /run/netns still shows the sandbox's "lab".
   ip link add eth0 type veth peer name "veth-$name" netns lab
   ip -n lab link set "veth-$name" master br0 up
-  # The host's own view. /etc and /root: overlays, so that what a playbook writes there
-  # (and ansible's ~/.ansible/tmp) lands in $state/hosts/$name/{etc,root}-upper, one per
-  # host and easy to inspect, and not on the machine. Its own netns registry, and a /sys
-  # that lists its own interfaces (ansible facts read /sys/class/net).
-  local dir
-  for dir in etc root; do
-    mkdir -p "$state/hosts/$name/$dir-upper" "$state/hosts/$name/$dir-work"
-    mount -t overlay overlay -o "lowerdir=/$dir,upperdir=$state/hosts/$name/$dir-upper,workdir=$state/hosts/$name/$dir-work" "/$dir"
+  # The host's own view. /etc, /var/lib and /root: overlays, so that what a playbook writes
+  # there (systemd units, the code netns_bridge leaves for boot, ansible's ~/.ansible/tmp) lands
+  # in $state/hosts/$name/{etc,var-lib,root}-upper, one per host and easy to inspect, and not on
+  # the machine. Its own netns registry, and a /sys that lists its own interfaces (ansible facts
+  # read /sys/class/net).
+  local dir layer
+  for dir in etc var/lib root; do
+    layer=$state/hosts/$name/${dir//\//-}
+    mkdir -p "$layer-upper" "$layer-work"
+    mount -t overlay overlay -o "lowerdir=/$dir,upperdir=$layer-upper,workdir=$layer-work" "/$dir"
   done
   # sshd runs every command through root's bash, which reads ~/.bashrc; the machine's
   # runs `pyenv init` (seconds, and a 60 s hang whenever a killed rehash left its lock
@@ -574,5 +576,7 @@ case ${1:-} in
   __init)  shift; sandbox_init_main "$@" ;;
   __setup) shift; setup_main "$@" ;;
   __host)  shift; host_main "$@" ;;
+  # for tests/vm/vm.sh, which builds the same sandbox around VMs and leaves down to lab.sh
+  __snapshot) snapshot ;;
   *) sed -n '2,12p' "$self" >&2; exit 2 ;;
 esac
