@@ -174,31 +174,45 @@ def attributes(data, offset, end):
     return found
 
 
-def _sized(attrs, kind, size):
-    where = attrs.get(kind)
-    if where and where[1] < size:
-        raise MalformedMessage('attribute %d holds %d bytes, %d expected' % (kind, where[1], size))
-    return where
+def _short(kind, length, size):
+    return MalformedMessage('attribute %d holds %d bytes, %d expected' % (kind, length, size))
 
 
+# the fixed-size readers check the size inline: they run for every attribute of every message
 def _u8(data, attrs, kind):
-    where = _sized(attrs, kind, 1)
-    return U8.unpack_from(data, where[0])[0] if where else None
+    where = attrs.get(kind)
+    if where is None:
+        return None
+    if where[1] < 1:
+        raise _short(kind, where[1], 1)
+    return U8.unpack_from(data, where[0])[0]
 
 
 def _u16(data, attrs, kind):
-    where = _sized(attrs, kind, 2)
-    return U16.unpack_from(data, where[0])[0] if where else None
+    where = attrs.get(kind)
+    if where is None:
+        return None
+    if where[1] < 2:
+        raise _short(kind, where[1], 2)
+    return U16.unpack_from(data, where[0])[0]
 
 
 def _u32(data, attrs, kind):
-    where = _sized(attrs, kind, 4)
-    return U32.unpack_from(data, where[0])[0] if where else None
+    where = attrs.get(kind)
+    if where is None:
+        return None
+    if where[1] < 4:
+        raise _short(kind, where[1], 4)
+    return U32.unpack_from(data, where[0])[0]
 
 
 def _s32(data, attrs, kind):
-    where = _sized(attrs, kind, 4)
-    return S32.unpack_from(data, where[0])[0] if where else None
+    where = attrs.get(kind)
+    if where is None:
+        return None
+    if where[1] < 4:
+        raise _short(kind, where[1], 4)
+    return S32.unpack_from(data, where[0])[0]
 
 
 def _string(data, attrs, kind):
@@ -211,7 +225,7 @@ def _string(data, attrs, kind):
 def _address(data, start, length, family, kind):
     if length != ADDRESS_LENGTHS.get(family):
         raise MalformedMessage('attribute %d holds an address of %d bytes for family %d' % (kind, length, family))
-    return socket.inet_ntop(family, bytes(data[start:start + length]))
+    return socket.inet_ntop(family, data[start:start + length])
 
 
 def _ip(data, attrs, kind, family):
@@ -223,9 +237,11 @@ def _ip(data, attrs, kind, family):
 
 def _via(data, attrs):
     """RTA_VIA: a gateway of another family than the route's, as (4 or 6, address)."""
-    where = _sized(attrs, RTA_VIA, RTVIA_FAMILY.size)
-    if not where:
+    where = attrs.get(RTA_VIA)
+    if where is None:
         return None
+    if where[1] < RTVIA_FAMILY.size:
+        raise _short(RTA_VIA, where[1], RTVIA_FAMILY.size)
     family = RTVIA_FAMILY.unpack_from(data, where[0])[0]
     return (6 if family == socket.AF_INET6 else 4,
             _address(data, where[0] + RTVIA_FAMILY.size, where[1] - RTVIA_FAMILY.size, family, RTA_VIA))
@@ -380,11 +396,12 @@ def route_from_message(data, offset):
     family = 6 if af == socket.AF_INET6 else 4
     long_table = _u32(data, attrs, RTA_TABLE)
     multipath = attrs.get(RTA_MULTIPATH)
+    zero = '::' if family == 6 else '0.0.0.0'
     return {
         'family': family,
-        'dst': _ip(data, attrs, RTA_DST, af) or ('::' if family == 6 else '0.0.0.0'),
+        'dst': _ip(data, attrs, RTA_DST, af) if RTA_DST in attrs else zero,
         'dst_len': dst_len,
-        'src': _ip(data, attrs, RTA_SRC, af) or ('::' if family == 6 else '0.0.0.0'),
+        'src': _ip(data, attrs, RTA_SRC, af) if RTA_SRC in attrs else zero,
         'src_len': src_len,
         'tos': tos,
         'table': long_table if long_table is not None else table,
@@ -392,17 +409,18 @@ def route_from_message(data, offset):
         'scope': scope,
         'type': route_type,
         'flags': flags,
-        'gateway': _ip(data, attrs, RTA_GATEWAY, af),
-        'via': _via(data, attrs),
+        'gateway': _ip(data, attrs, RTA_GATEWAY, af) if RTA_GATEWAY in attrs else None,
+        'via': _via(data, attrs) if RTA_VIA in attrs else None,
         'oif': _u32(data, attrs, RTA_OIF),
         'priority': _u32(data, attrs, RTA_PRIORITY),
-        'prefsrc': _ip(data, attrs, RTA_PREFSRC, af),
+        'prefsrc': _ip(data, attrs, RTA_PREFSRC, af) if RTA_PREFSRC in attrs else None,
         'multipath': multipath is not None,
         'nexthops': _nexthops(data, multipath, af) if multipath else [],
-        'nh_id': _u32(data, attrs, RTA_NH_ID),
-        'pref': _u8(data, attrs, RTA_PREF),
-        'metrics': _metrics(data, attrs),
-        'encap_type': _u16(data, attrs, RTA_ENCAP_TYPE),
+        # the rarer attributes: a lookup in attrs costs less than a call that finds nothing
+        'nh_id': _u32(data, attrs, RTA_NH_ID) if RTA_NH_ID in attrs else None,
+        'pref': _u8(data, attrs, RTA_PREF) if RTA_PREF in attrs else None,
+        'metrics': _metrics(data, attrs) if RTA_METRICS in attrs else None,
+        'encap_type': _u16(data, attrs, RTA_ENCAP_TYPE) if RTA_ENCAP_TYPE in attrs else None,
     }
 
 
