@@ -16,7 +16,6 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible.module_utils.six import string_types
 
 IFNAMSIZ = 16  # the kernel's limit, including the terminating NUL
 NAME_MAX = 255
@@ -32,7 +31,7 @@ class ValidationError(Exception):
 
 
 def interface_name(value, what='interface name'):
-    if not isinstance(value, string_types) or value == '':
+    if not isinstance(value, str) or value == '':
         raise ValidationError('%s must be a non-empty string, got %r' % (what, value))
     raw = value.encode('utf-8')
     if len(raw) >= IFNAMSIZ:
@@ -49,7 +48,7 @@ def interface_name(value, what='interface name'):
 
 def namespace_name(value):
     """A name under /run/netns: one path component that cannot escape it."""
-    if not isinstance(value, string_types) or value == '':
+    if not isinstance(value, str) or value == '':
         raise ValidationError('namespace name must be a non-empty string, got %r' % (value,))
     if value in ('.', '..'):
         raise ValidationError('namespace name %r would escape /run/netns' % value)
@@ -72,7 +71,7 @@ def namespace_ref(value):
     """
     if value is None or value == '':
         return None
-    if isinstance(value, string_types) and value.startswith('/'):
+    if isinstance(value, str) and value.startswith('/'):
         if '\0' in value:
             raise ValidationError('namespace path %r contains a NUL byte' % value)
         return value
