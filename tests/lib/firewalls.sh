@@ -114,6 +114,9 @@ ufw_enable() {
          -e 's/^DEFAULT_INPUT_POLICY=.*/DEFAULT_INPUT_POLICY="DROP"/' \
          -e 's|^IPT_SYSCTL=.*|IPT_SYSCTL=/etc/ufw/sysctl-none.conf|' /etc/default/ufw
   ufw --force enable > /dev/null
+  # the first enable leaves ip6tables' ufw6-user-limit chains empty; ufw's next reload (any rule
+  # change) fills them: settle here, as on a host where ufw has been running a while
+  ufw reload > /dev/null
 }
 
 # What the other owners keep, in a form to compare byte for byte: comments (dates) and chain
@@ -125,7 +128,7 @@ state() {
     "$tool-save" 2>/dev/null | grep -v '^#' | sed -E 's/ \[[0-9]+:[0-9]+\]$//' || true
   done
   echo "== nft tables (but the module's own)"
-  nft list tables 2>/dev/null | grep -vx 'table inet linuxnet_netns' | sort
+  nft list tables | { grep -vx 'table inet linuxnet_netns' || true; } | sort
   echo "== sysctl"
   sysctl net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables 2>/dev/null || true
   if firewalld_running; then
@@ -145,7 +148,8 @@ state() {
   fi
   if command -v ufw > /dev/null; then
     echo "== ufw"
-    ufw status verbose
+    # not `status verbose`: its "routed" default follows ip_forward, which the networks set
+    ufw status numbered
     # what ufw loads at its next start: its rules files, minus ufw's comment lines
     grep -hv '^#' /etc/ufw/user.rules /etc/ufw/user6.rules 2>/dev/null || true
   fi
