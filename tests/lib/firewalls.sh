@@ -5,12 +5,14 @@
 #
 # Set a sandbox's host up the way other owners of the firewall leave a real one, for the tests
 # of issue 11. Only ever inside tests/sandbox.sh or a lab host (own network and mount namespaces):
-# `isolate` refuses anywhere else, every other command refuses before `isolate` ran.
+# every command refuses anywhere else. firewalld, ufw, state and reset also need `isolate` first
+# (not on a lab host: its sshd needs the /run that isolate hides; docker, plain, input-drop do not).
 #
 #   firewalls.sh isolate                  tmpfs on /run (keeps /run/netns) and /var/log; overlays on
 #                                         /etc/firewalld, /etc/ufw, /etc/default (writes stay in the sandbox)
 #   firewalls.sh docker [iptables|iptables-legacy]   Docker's chains, FORWARD policy DROP, br_netfilter on
 #   firewalls.sh plain  [iptables|iptables-legacy]   FORWARD policy DROP, nothing else
+#   firewalls.sh input-drop [iptables|iptables-legacy] INPUT policy DROP but for lo, replies and ssh
 #   firewalls.sh firewalld-start | firewalld-stop | firewalld-restart
 #   firewalls.sh ufw-enable               DEFAULT_FORWARD_POLICY=DROP, INPUT DROP, no sysctl changes
 #   firewalls.sh state                    everything the owners keep, counters and dates left out
@@ -19,10 +21,14 @@ set -euo pipefail
 
 state_dir=/run/linuxnet-firewalls
 
-# The machine's own namespace carries 192.0.2.0/24 (lab.md): never touch a namespace that has it,
-# nor one whose /run/netns is not a mount of its own (tests/sandbox.sh and lab hosts mount it).
+# Never the machine's own network namespace: the kernel shows these sysctls only in the initial
+# one (as setup_netns_sandbox checks); and the sandbox or lab host mounts a /run/netns of its own.
 refuse_outside_sandbox() {
-  if ip -o addr show | grep -q ' 192\.0\.2\.' || ! mountpoint -q /run/netns; then
+  local sysctl initial=
+  for sysctl in devconf_inherit_init_net fb_tunnels_only_for_init_net netdev_max_backlog; do
+    [ ! -e "/proc/sys/net/core/$sysctl" ] || initial=1
+  done
+  if [ -n "$initial" ] || ! mountpoint -q /run/netns; then
     echo "firewalls.sh: not inside a sandbox (tests/sandbox.sh); refusing" >&2
     exit 3
   fi
@@ -72,6 +78,15 @@ iptables_docker() {
 
 iptables_plain() {
   "${1:-iptables}" -P FORWARD DROP
+}
+
+# a host whose admin lets in only ssh and replies (for an overlay's UDP port, which must be opened)
+iptables_input_drop() {
+  local ipt=${1:-iptables}
+  "$ipt" -A INPUT -i lo -j ACCEPT
+  "$ipt" -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+  "$ipt" -A INPUT -p tcp --dport 22 -j ACCEPT
+  "$ipt" -P INPUT DROP
 }
 
 firewalld_running() {
@@ -189,8 +204,9 @@ command=${1:-}
 shift || true
 case $command in
   isolate) isolate ;;
-  docker) require_isolated; iptables_docker "$@" ;;
-  plain) require_isolated; iptables_plain "$@" ;;
+  docker) refuse_outside_sandbox; iptables_docker "$@" ;;
+  plain) refuse_outside_sandbox; iptables_plain "$@" ;;
+  input-drop) refuse_outside_sandbox; iptables_input_drop "$@" ;;
   firewalld-start) require_isolated; firewalld_start ;;
   firewalld-stop) require_isolated; firewalld_stop ;;
   firewalld-restart) require_isolated; firewalld_stop; firewalld_start ;;
