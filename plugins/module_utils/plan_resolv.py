@@ -20,8 +20,6 @@ __metaclass__ = type
 import os
 import re
 
-from ansible.module_utils.six import string_types
-
 from ansible_collections.linuxnet.netns.plugins.module_utils import safe_files, validation
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
@@ -61,7 +59,7 @@ _LABEL_RE = re.compile(r'^[A-Za-z0-9_-]{1,63}$')
 
 def _printable_token(value, what):
     """A value that goes on a config line as one word: no whitespace, no control characters."""
-    if not isinstance(value, string_types) or value == '':
+    if not isinstance(value, str) or value == '':
         raise ValidationError('%s must be a non-empty string, got %r' % (what, value))
     for char in value:
         if char.isspace():
