@@ -179,7 +179,16 @@ def ours_link(message):
     return dict(link, data=dict(link['data']))
 
 
+def pyroute2_nsid(message):
+    from pyroute2.netlink.rtnl.nsidmsg import nsidmsg
+    msg = nsidmsg(message)
+    msg.decode()
+    nsid = msg.get_attr('NETNSA_NSID')
+    return dict(nsid=nsid if nsid is not None and nsid >= 0 else None), []
+
+
 DUMPS = (
+    ('nsid', lambda message: dict(nsid=netlink.nsid_from_message(message, 0)), pyroute2_nsid),
     ('links', ours_link, pyroute2_link),
     ('addresses', lambda message: netlink.address_from_message(message, 0), pyroute2_address),
     ('routes4', lambda message: netlink.route_from_message(message, 0), pyroute2_route),
