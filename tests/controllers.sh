@@ -33,9 +33,11 @@ cores=${CORES:-${default_cores[*]}}
 parts=${PARTS:-"playbooks role integration"}
 declare -A integration_group=([2.20]=ci/posix/1/ [2.21]=ci/posix/2/)
 jobs=${JOBS:-2}
-output=$top/tests/output/controllers
-rm -rf "$output"
-mkdir -p "$output"
+# each run's logs in a directory of its own (two people may run this in one checkout at once);
+# the newest run's is also tests/output/controllers
+mkdir -p "$top/tests/output"
+output=$(mktemp -d "$top/tests/output/controllers.XXXXXX")
+ln -sfn "$(basename "$output")" "$top/tests/output/controllers"
 lab=tests/lab/lab.sh
 
 changed_count() { awk '/^h[0-9]+ +: ok=/ { split($4, c, "="); n += c[2] } END { print n + 0 }' "$1"; }

@@ -39,9 +39,10 @@ export PIP_CACHE_DIR=${PIP_CACHE_DIR:-$cache/pip}
 export HOME=$cache/linuxnet-netns/ansible-test-home
 export ANSIBLE_NOCOLOR=1
 mkdir -p "$HOME"
-output=$top/tests/output/sanity
-rm -rf "$output"
-mkdir -p "$output"
+# each run's reports in a directory of its own (two people may run this in one checkout at once)
+mkdir -p "$top/tests/output"
+output=$(mktemp -d "$top/tests/output/sanity.XXXXXX")
+trap 'rm -rf "$output"' EXIT
 
 # ansible-test downloads get-pip.py to bootstrap pip into its venvs; that host is not reachable
 # here, so put our stand-in where ansible-test looks for its cached copy.
