@@ -28,7 +28,7 @@ become-test: bootstrap
 role-test: bootstrap
 	tests/lab/role-test.sh
 
-.PHONY: playbooks molecule bench
+.PHONY: playbooks molecule molecule-vm bench
 
 # Time and memory of the seeds' shell commands against the modules and the role, N containers on
 # one bridge, each in its own sandbox (docs/performance.md). BENCH_N=50,200,500 BENCH_REPEAT=3.
@@ -43,6 +43,10 @@ playbooks: bootstrap
 # molecule test of the role docker_bridge on a lab (extensions/molecule/default).
 molecule: bootstrap
 	tests/molecule.sh test
+
+# molecule test of the role on two Debian 12 VMs (extensions/molecule/vm, tests/vm; docs/vm.md).
+molecule-vm: bootstrap
+	tests/molecule.sh test -s vm
 
 units: bootstrap
 	$(PYTHON) -m pytest tests/unit -q

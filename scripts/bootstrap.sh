@@ -7,7 +7,9 @@ cd "$top"
 
 apt_packages=(python3 python3-venv python3-pyroute2 iproute2 nftables iptables
               openssh-server openssh-client iputils-ping procps util-linux make git
-              shellcheck)  # without it ansible-test sanity skips its check of the shell scripts
+              shellcheck   # without it ansible-test sanity skips its check of the shell scripts
+              # tests/vm: the image is built with debootstrap and mke2fs, booted by qemu
+              qemu-system-x86 qemu-utils debootstrap debian-archive-keyring e2fsprogs)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep 'install ok installed' >/dev/null || missing+=("$pkg")

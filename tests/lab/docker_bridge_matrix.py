@@ -24,7 +24,7 @@ UPSTREAM = "203.0.113.10"
 REGISTRY = "/etc/linuxnet-netns/docker_bridge.%s.json"
 CELL = 15
 # An HTTP/1.0 GET over bash's /dev/tcp (no curl on a fresh machine): prints what the server saw.
-TCP_GET = ("timeout 3 bash -c 'exec 3<>/dev/tcp/$0/$1 || exit 1; printf \"GET / HTTP/1.0\\r\\n\\r\\n\" >&3; "
+TCP_GET = ("timeout %s bash -c 'exec 3<>/dev/tcp/$0/$1 || exit 1; printf \"GET / HTTP/1.0\\r\\n\\r\\n\" >&3; "
            "cat <&3' %s %s 2>/dev/null | sed -n 's/^you are //p'")
 
 
@@ -55,19 +55,19 @@ class Lab(object):
             return dict(zip(hosts, pool.map(work, hosts)))
 
 
-def start_servers(lab, host, containers):
+def start_servers(lab, host, containers, timeout):
     """Start upstream.py serve 0.0.0.0 80 in each container; return their PIDs once all listen."""
     server = "/usr/bin/python3 %s serve 0.0.0.0 80" % shlex.quote(os.path.join(HERE, "upstream.py"))
     lines = []
     for name in containers:
         lines.append("setsid ip netns exec %s %s </dev/null >/dev/null 2>&1 & echo $!" % (shlex.quote(name), server))
     for name in containers:
-        lines.append("for i in $(seq 50); do ip netns exec %s ss -Hltn 'sport = :80' | grep -q . && break; "
-                     "sleep 0.1; done" % shlex.quote(name))
+        lines.append("for i in $(seq %d); do ip netns exec %s ss -Hltn 'sport = :80' | grep -q . && break; "
+                     "sleep 0.1; done" % (max(50, 10 * timeout), shlex.quote(name)))
     return lab.ssh(host, "\n".join(lines)).split()
 
 
-def probe(lab, host, containers, everyone):
+def probe(lab, host, containers, everyone, timeout):
     """From each container of host: ping and TCP to every other container, TCP to the internet."""
     lines = []
     for name in containers:
@@ -75,9 +75,10 @@ def probe(lab, host, containers, everyone):
         for target, address in everyone.items():
             if target == (host, name):
                 continue
-            lines.append("(p=FAIL; %s ping -c1 -W2 -q %s >/dev/null 2>&1 && p=ok; t=$(%s %s); echo %s %s/%s $p ${t:-FAIL}) &"
-                         % (inside, address, inside, TCP_GET % (address, 80), name, target[0], target[1]))
-        lines.append("(t=$(%s %s); echo %s internet ok ${t:-FAIL}) &" % (inside, TCP_GET % (UPSTREAM, 80), name))
+            lines.append("(p=FAIL; %s ping -c1 -W%d -q %s >/dev/null 2>&1 && p=ok; t=$(%s %s); echo %s %s/%s $p ${t:-FAIL}) &"
+                         % (inside, timeout, address, inside, TCP_GET % (timeout, address, 80), name, target[0],
+                            target[1]))
+        lines.append("(t=$(%s %s); echo %s internet ok ${t:-FAIL}) &" % (inside, TCP_GET % (timeout, UPSTREAM, 80), name))
     results = {}
     # all at once: an unreachable target costs its timeout once, not once per pair
     for line in lab.ssh(host, "\n".join(lines + ["wait"])).splitlines():
@@ -86,8 +87,8 @@ def probe(lab, host, containers, everyone):
     return results
 
 
-def published(underlay, port):
-    done = subprocess.run("ip netns exec upstream " + TCP_GET % (underlay, port), shell=True,
+def published(underlay, port, timeout):
+    done = subprocess.run("ip netns exec upstream " + TCP_GET % (timeout, underlay, port), shell=True,
                           capture_output=True, text=True, check=False)
     return done.stdout.strip() or "FAIL"
 
@@ -98,6 +99,8 @@ def main():
     parser.add_argument("--bridge", default="dbr0")
     parser.add_argument("--publish", default="c1:8080", help="CONTAINER:HOST_PORT published on every host")
     parser.add_argument("--mode", default="", help="the role's mode; with none, hosts must be apart")
+    # VMs under software emulation (tests/vm) need more than simulated hosts
+    parser.add_argument("--timeout", type=int, default=3, help="seconds for each ping and TCP probe")
     args = parser.parse_args()
     lab = Lab(args.state)
     underlay = lab_hosts(args.state)
@@ -106,11 +109,11 @@ def main():
     containers = dict((host, sorted(registry[host]["containers"])) for host in hosts)
     everyone = dict(((host, name), entry["address"]) for host in hosts
                     for name, entry in sorted(registry[host]["containers"].items()))
-    pids = lab.each(hosts, lambda host: start_servers(lab, host, containers[host]))
+    pids = lab.each(hosts, lambda host: start_servers(lab, host, containers[host], args.timeout))
     try:
-        results = lab.each(hosts, lambda host: probe(lab, host, containers[host], everyone))
+        results = lab.each(hosts, lambda host: probe(lab, host, containers[host], everyone, args.timeout))
         publisher, port = args.publish.split(":")
-        answers = dict((host, published(underlay[host], int(port))) for host in hosts)
+        answers = dict((host, published(underlay[host], int(port), args.timeout)) for host in hosts)
     finally:
         lab.each(hosts, lambda host: lab.ssh(host, "kill %s" % " ".join(pids[host])) if pids[host] else "")
     return report(args, hosts, underlay, registry, everyone, results, answers, publisher, port)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The vm suite of tests/all.sh: the molecule scenario on two VMs (make molecule-vm), then the
+# integration targets that need link kinds the machine's kernel lacks, on a VM. Builds the VM
+# image first if it is not cached (tests/vm/build-image.sh), and says how long each part took.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 2
+status=0
+started=$SECONDS
+if [ -z "$(tests/vm/build-image.sh --path)" ]; then
+  tests/vm/build-image.sh >/dev/null || exit 1
+  echo "vm suite: image built in $((SECONDS - started)) s"
+fi
+part=$SECONDS
+tests/molecule.sh test -s vm || status=1
+echo "vm suite: molecule scenario vm took $((SECONDS - part)) s"
+part=$SECONDS
+tests/vm/integration.sh netns_link || status=1
+echo "vm suite: integration targets on a VM took $((SECONDS - part)) s"
+echo "vm suite: $((SECONDS - started)) s in all"
+exit "$status"
