@@ -39,11 +39,16 @@ serve() {
 }
 
 stop() {
-  local pidfile=$dir/$1.pid pid _
+  local pidfile=$dir/$1.pid pid state _
   [ -s "$pidfile" ] || return 0
   pid=$(cat "$pidfile")
   kill "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  # gone, or a zombie: the sandbox's PID 1 (ansible-playbook) reaps orphans only now and then
+  for _ in $(seq 50); do
+    state=$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null || true)
+    if [ -z "$state" ] || [ "$state" = Z ]; then break; fi
+    sleep 0.05
+  done
   rm -f "$pidfile"
 }
 
