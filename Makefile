@@ -56,11 +56,11 @@ integration: bootstrap
 
 # The whole test suite, in two lanes side by side (tests/all.sh): units, integration targets (both
 # pyroute2 versions), seed playbooks, the become plugin and the role on labs (host-gw and vxlan),
-# molecule, ansible-test sanity+units (2.17, 2.18, 2.19), ansible-lint, docs build, package.
+# molecule, ansible-test sanity+units (2.17 to 2.21), other cores as controller, ansible-lint, docs, package.
 test: bootstrap
 	tests/all.sh
 
-# ansible-test sanity (every test) and units on ansible-core 2.17, 2.18 and 2.19 (.build/venv-X.Y).
+# ansible-test sanity (every test) and units on ansible-core 2.17 to 2.21 (.build/venv-X.Y; 2.20 on Python 3.12, 2.21 on 3.13).
 sanity: bootstrap
 	FULL=1 tests/sanity/run.sh
 
