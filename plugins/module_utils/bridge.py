@@ -19,9 +19,10 @@ import errno
 import functools
 import json
 import os
+import sys
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import (
-    argspec, engine, plan_addresses, plan_bridge, plan_firewall, plan_links, plan_nat, plan_netns,
+    argspec, boot, engine, services, plan_addresses, plan_bridge, plan_firewall, plan_links, plan_nat, plan_netns,
     plan_resolv, plan_routes)
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Stage
 from ansible_collections.linuxnet.netns.plugins.module_utils import safe_files
@@ -30,6 +31,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils.validation import V
 THIS_HOST = 'this host'
 PEER_KEYS = ('host', 'subnet', 'gateway', 'underlay')
 REGISTRY_FILE = 'docker_bridge.%s.json'
+BOOT_FILE = 'docker_bridge.%s.boot.json'
 NO_SUBNET = '0.0.0.0/32'  # state=absent takes none: it only removes what the registry names
 
 OPTIONS = dict(
@@ -54,6 +56,7 @@ OPTIONS = dict(
     force_remove=dict(type='bool', default=False),
     registry_dir=dict(type='path', default='/etc/linuxnet-netns'),
     firewall=plan_firewall.OPTION,
+    restore_at_boot=dict(type='bool', default=True),
 )
 
 # (stage, key of plan_bridge's plan, planner, its item options); in the order the role's tasks had
@@ -246,6 +249,20 @@ def _flows(entry):
     return plan_firewall.flows_item(**entry)
 
 
+def _boot_item(params):
+    """What brings the network back at boot (boot.plan): these very options, run by the same code."""
+    return dict(network=params['name'], state=params['state'], restore_at_boot=params['restore_at_boot'],
+                params=dict(params), python=sys.executable,
+                params_path=os.path.join(params['registry_dir'], BOOT_FILE % params['name']))
+
+
+def _services_item(params, wanted):
+    """What runs inside the containers (services.plan): none left when the network goes."""
+    return dict(network=params['name'], containers=wanted['containers'] if params['state'] == 'present' else [],
+                files=[name for name in services.NETNS_FILES if name != 'hosts' or params['hosts_file']],
+                restore_at_boot=params['restore_at_boot'])
+
+
 def run(module):
     """Plan, report and (unless in check mode) apply the bridge network; exits the module."""
     params = module.params
@@ -267,8 +284,14 @@ def run(module):
             if final != original:
                 plan.state(path, original and json.loads(original), final and json.loads(final))
 
-        engine.run_stages(host, plan, [Stage('registry', record_what_comes, [])] + _stages(wanted)
-                          + [Stage('registry', record_what_stays, [])])
+        # at boot, what the boot needs is there already: the run leaves it alone
+        at_boot = [] if getattr(module, 'at_boot', False) else [Stage('boot', boot.plan, [_boot_item(params)])]
+        in_containers = [_services_item(params, wanted)]
+        engine.run_stages(host, plan, [Stage('registry', record_what_comes, []),
+                                       Stage('services', services.plan_stop, in_containers)]
+                          + _stages(wanted) + at_boot
+                          + [Stage('services', services.plan, in_containers),
+                             Stage('registry', record_what_stays, [])])
         plan.returns = dict(
             bridge=params['name'], subnet=wanted['subnet'], gateway=wanted['gateway'], mtu=wanted['mtu'],
             containers=wanted['containers'], removed=wanted['removed'], registry=path)

@@ -24,6 +24,7 @@ import ipaddress
 import json
 import re
 
+from ansible_collections.linuxnet.netns.plugins.module_utils import services
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
 REGISTRY_VERSION = 1
@@ -32,7 +33,7 @@ DEFAULT_MTU = 1500
 IFNAMSIZ = 15
 CONTAINER_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$')
 RULE_SET_NAME = re.compile(r'^[A-Za-z0-9_.-]{1,64}$')
-CONTAINER_KEYS = ('name', 'address', 'mtu', 'dns', 'dns_search', 'dns_options', 'publish')
+CONTAINER_KEYS = ('name', 'address', 'mtu', 'dns', 'dns_search', 'dns_options', 'publish', 'command', 'service')
 PUBLISH_KEYS = ('host_port', 'port', 'protocol', 'host_address')
 PUBLISH_TEXT = re.compile(r'^(?:(?P<host_address>\[[0-9A-Fa-f:.]+\]|\d+\.\d+\.\d+\.\d+):)?(?P<host_port>\d+)'
                           r'(?::(?P<port>\d+))?(?:/(?P<protocol>tcp|udp))?$')
@@ -205,7 +206,11 @@ def _containers(entries, veth_prefix):
                          dns=entry.get('dns'), dns_search=entry.get('dns_search'),
                          dns_options=entry.get('dns_options'),
                          publish=[_publication(item, '%s: publish item %d' % (where, number))
-                                  for number, item in enumerate(_list(entry.get('publish'), where + ': publish'), 1)])
+                                  for number, item in enumerate(_list(entry.get('publish'), where + ': publish'), 1)],
+                         command=services.checked_command(entry['command'], where) if given(entry.get('command')) else None,
+                         service=services.checked_unit(entry['service'], where) if given(entry.get('service')) else None)
+        if container['command'] and container['service']:
+            raise PlanError('%s: give command (a service made for it) or service (an existing unit), not both' % where)
         found.append(container)
     veths = {}
     for container in found:
@@ -453,7 +458,7 @@ def host_plan(containers, settings, cluster, registry=None):
     plan = dict(
         host=host.s['host'], subnet=str(host.subnet), gateway=str(host.gateway), mtu=host.mtu, mode=host.s['mode'],
         containers=[dict(name=c['name'], address=str(c['address']), veth=c['veth'], mtu=c['mtu'] or host.mtu,
-                         publish=c['publish']) for c in wanted],
+                         publish=c['publish'], command=c['command'], service=c['service']) for c in wanted],
         removed=gone, peers=host.peers, links=links, netns=items['netns'], veths=items['veths'],
         addresses=addresses + items['addresses'],
         routes=routes + items['routes'] + [dict(dest=dest, state='absent') for dest in stale_routes],

@@ -175,8 +175,9 @@ def _plan_chain(host, ref, space, table, chain, render, hook, flows_list, plan):
         undo = firewall_iptables.restore_script(after, chain, current if chain in table.chains else [])
         verb = 'open' if target else 'close'
         where = table.entry_point(chain) if target and not table.jumps_to(chain) else None
-        plan.add('%s %s in %s: chain %s%s' % (verb, ', '.join(sorted(name for name in ours)), space.label,
-                                             chain, ', jumped to from %s' % where if where else ''),
+        names = ', '.join(sorted(ours))
+        plan.add('%s %s in %s: chain %s%s' % (verb, names, space.label, chain,
+                                              ', jumped to from %s' % where if where else ''),
                  _loader(host, ref, table, lines), _loader(host, ref, table, undo))
         firewall_iptables.after_restore(table, chain, target)
     if _mine(current, ours) or _mine(target, ours):
@@ -211,4 +212,3 @@ def _warn_nft_drops(space, flows_list, plan):
                              'It belongs to another owner, so it is left as it is; let the network through '
                              'there, e.g. %s' % (space.label, drop['family'], drop['table'], drop['chain'],
                                                  flows['name'], fix))
-

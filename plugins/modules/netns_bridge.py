@@ -48,6 +48,14 @@ options:
         C(dns_search) and C(dns_options), which replace the top-level ones for this container;
         C(publish), a list of C([HOST_ADDRESS:]HOST_PORT[:PORT][/PROTOCOL]) strings or dicts with
         C(host_port), C(port), C(protocol) and C(host_address).
+      - C(command), a command line run inside the container as the systemd service
+        C(linuxnet-netns-NAME:CONTAINER.service); or C(service), an existing unit (such as
+        C(nginx.service)) given the same settings by the drop-in
+        C(UNIT.d/linuxnet-netns-NAME:CONTAINER.conf). Either joins the container's namespace
+        (C(NetworkNamespacePath=)), sees its C(resolv.conf) and C(hosts) over the host's as
+        C(ip netns exec) shows them, starts after the network's boot unit (see I(restore_at_boot)),
+        restarts on failure (C(command)), comes back after a reboot, and is stopped and removed
+        with the container. Where systemd runs, a new or changed service is (re)started.
     type: list
     elements: dict
     default: []
@@ -132,9 +140,25 @@ options:
     type: bool
     default: false
   registry_dir:
-    description: Where the registry of what the module made is kept.
+    description: Where the registry of what the module made is kept (and the options run at boot).
     type: path
     default: /etc/linuxnet-netns
+  restore_at_boot:
+    description:
+      - Bring the network back at boot with no controller run - namespaces, veths, addresses,
+        routes, C(/etc/netns) files, NAT, published ports, the routes or overlay to the peers,
+        the firewall openings and sysctls - exactly as this task makes them.
+      - The module leaves on the host its own code (C(/var/lib/linuxnet-netns/lib), copied from
+        what Ansible sent, and C(/var/lib/linuxnet-netns/boot.py), which runs it), this task's
+        options (I(registry_dir)/C(docker_bridge.NAME.boot.json)) and a oneshot unit
+        C(/etc/systemd/system/linuxnet-netns-bridge-NAME.service), enabled in
+        C(multi-user.target), that runs them after C(network.target) and before
+        C(network-online.target). The same code plans against the same options, so the
+        first playbook run after a reboot reports no change. What it did, or what failed, is in
+        the journal (C(journalctl -u linuxnet-netns-bridge-NAME)).
+      - C(false), or I(state=absent), removes them (the code with the last network that uses it).
+    type: bool
+    default: true
 extends_documentation_fragment:
   - linuxnet.netns.netns.firewall
   - linuxnet.netns.netns.attributes
@@ -147,7 +171,7 @@ notes:
     the rule set I(name) in the nftables table C(inet linuxnet_netns), as M(linuxnet.netns.netns_nat) makes them.
   - A change that fails half-way undoes every change the task already made.
   - C(diff) has one section per planner (C(netns), C(links), C(veths), C(addresses), C(routes),
-    C(resolv), C(nat)) and C(registry).
+    C(resolv), C(nat), C(firewall), C(boot), C(services)) and C(registry).
 seealso:
   - module: linuxnet.netns.netns_nat
   - module: linuxnet.netns.veth
@@ -176,6 +200,15 @@ EXAMPLES = r'''
     peers:
       - {host: node2, subnet: 10.88.2.0/24, underlay: 198.18.0.12}
     containers: [{name: web}, {name: db}, {name: cache}]
+
+- name: A web server in a container, as a systemd service that survives a reboot
+  linuxnet.netns.netns_bridge:
+    name: dbr0
+    subnet: 10.88.1.0/24
+    containers:
+      - name: web
+        publish: ['8080:80']
+        command: /usr/bin/python3 -m http.server --bind 0.0.0.0 80
 
 - name: Remove everything the module made for dbr0
   linuxnet.netns.netns_bridge:
@@ -223,7 +256,8 @@ containers:
   returned: success
   type: list
   elements: dict
-  sample: [{name: web, address: 10.88.1.2, veth: ve-web, mtu: 1500, publish: [{protocol: tcp, host_port: 8080, port: 80}]}]
+  sample: [{name: web, address: 10.88.1.2, veth: ve-web, mtu: 1500, publish: [{protocol: tcp, host_port: 8080, port: 80}],
+            command: null, service: null}]
 removed:
   description: Containers the registry named that are no longer asked for, removed by this run.
   returned: success

@@ -123,15 +123,11 @@ def test_ufw_deletion_and_arguments_keep_the_comment_whole():
 
 
 # -- firewalld ---------------------------------------------------------------------------
-INFO = '''linuxnet (active)
-  target: ACCEPT
-  icmp-block-inversion: no
-  interfaces: dbr0 dbr1
-  sources: 10.88.2.0/24
-  services: 
-  rich rules: 
-\trule family="ipv4" source address="198.18.0.12" port port="4789" protocol="udp" accept
-'''
+# as firewall-cmd prints it, an empty list with a space after its colon
+INFO = '\n'.join([
+    'linuxnet (active)', '  target: ACCEPT', '  icmp-block-inversion: no', '  interfaces: dbr0 dbr1',
+    '  sources: 10.88.2.0/24', '  services: ', '  rich rules: ',
+    '\trule family="ipv4" source address="198.18.0.12" port port="4789" protocol="udp" accept', ''])
 
 
 def test_firewalld_info_is_parsed():
