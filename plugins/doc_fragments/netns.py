@@ -63,7 +63,9 @@ options:
         zone C(linuxnet) (target C(ACCEPT), the bridge and VXLAN device, the peers' subnets as
         sources) and the policy C(linuxnet-vxlan), permanent and runtime, so that
         C(firewall-cmd --reload) and a restart keep them; creating or deleting them costs one
-        C(firewall-cmd --reload). ufw (active) - C(ufw route allow) rules with the comment
+        C(firewall-cmd --reload). firewalld enabled on a systemd host but not running - the same in
+        its permanent configuration (C(firewall-offline-cmd)), so that it lets the network through
+        once it starts. ufw (active) - C(ufw route allow) rules with the comment
         C(linuxnet-netns:NAME).
       - Only filters that drop are opened. Nobody else's rule or policy is ever changed or flushed;
         what this network added goes with it (I(state=absent)) or when this is set to C(none).

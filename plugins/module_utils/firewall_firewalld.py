@@ -24,6 +24,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 from ansible_collections.linuxnet.netns.plugins.module_utils import nftables
 
 ZONE = 'linuxnet'
@@ -61,19 +63,25 @@ def parse_info(text):
 
 
 class Firewalld(object):
-    """The zone and policy of ours, permanent and runtime, read once."""
+    """The zone and policy of ours, permanent and runtime, read once.
 
-    def __init__(self, session, path):
+    offline: firewalld is enabled but not running; its permanent
+    configuration is read and written with firewall-offline-cmd, and
+    there is no runtime.
+    """
+
+    def __init__(self, session, path, offline=False):
         self.session = session
         self.path = path
+        self.offline = offline
         self.config = {}
-        for permanent in (True, False):
+        for permanent in (True, False) if not offline else (True,):
             self.config[permanent] = dict(zone=self._info('--info-zone=' + ZONE, permanent),
                                           policy=self._info('--info-policy=' + POLICY, permanent))
 
     def command(self, args, permanent):
-        argv = [self.path] + (['--permanent'] if permanent else []) + list(args)
-        return nftables.run_program(self.session.fd, argv)
+        flag = ['--permanent'] if permanent and not self.offline else []
+        return nftables.run_program(self.session.fd, [self.path] + flag + list(args))
 
     def _info(self, option, permanent):
         try:
@@ -84,13 +92,18 @@ class Firewalld(object):
             raise
 
 
+ENABLED = '/etc/systemd/system/multi-user.target.wants/firewalld.service'
+
+
 def read(session, nft_objects):
-    if not running(nft_objects):
-        return None
-    path = nftables.find('firewall-cmd')
-    if path is None:
-        return None
-    return Firewalld(session, path)
+    """firewalld where it filters now, or will once it starts (enabled on a systemd host); else None."""
+    if running(nft_objects):
+        path = nftables.find('firewall-cmd')
+        return Firewalld(session, path) if path else None
+    if os.path.isdir('/run/systemd/system') and os.path.lexists(ENABLED):
+        path = nftables.find('firewall-offline-cmd')
+        return Firewalld(session, path, offline=True) if path else None
+    return None
 
 
 def _wanted(flows_list):
@@ -183,22 +196,24 @@ def plan(host, ref, space, flows_list, plan):
                              'firewall-cmd --permanent --zone=trusted --add-interface=%s; firewall-cmd --reload'
                        % (space.label, flows['name'], flows['interface'] or 'BRIDGE'))
     permanent = _members(firewalld.config[True])
-    runtime = _members(firewalld.config[False])
     goal = target_config(firewalld.config[True], want, drop)
-    runtime_goal = target_config(firewalld.config[False], want, drop)
-    plan.state('firewalld (permanent)', permanent, goal)
-    plan.state('firewalld (runtime)', runtime, runtime_goal)
+    plan.state('firewalld (permanent%s)' % (', not running' if firewalld.offline else ''), permanent, goal)
     steps = operations(permanent, goal, True)
-    if needs_reload(permanent, goal) or needs_reload(runtime, runtime_goal):
-        # the reload makes the runtime the permanent configuration just written, ours included
-        steps.append((False, ['--reload']))
-    else:
-        steps.extend(operations(runtime, runtime_goal, False))
+    if not firewalld.offline:  # else no runtime: what firewalld loads when it starts is all there is
+        runtime = _members(firewalld.config[False])
+        runtime_goal = target_config(firewalld.config[False], want, drop)
+        plan.state('firewalld (runtime)', runtime, runtime_goal)
+        if needs_reload(permanent, goal) or needs_reload(runtime, runtime_goal):
+            # the reload makes the runtime the permanent configuration just written, ours included
+            steps.append((False, ['--reload']))
+        else:
+            steps.extend(operations(runtime, runtime_goal, False))
     if steps:
-        plan.add('change firewalld for network(s) %s: %s'
-                 % (', '.join(sorted(flows['name'] for flows in flows_list)),
-                    '; '.join('firewall-cmd %s%s' % ('--permanent ' if permanent_step else '', ' '.join(args))
-                              for permanent_step, args in steps)),
+        tool = os.path.basename(firewalld.path)
+        commands = '; '.join('%s %s' % (tool, ' '.join((['--permanent'] if permanent_step and not firewalld.offline else [])
+                                                       + args)) for permanent_step, args in steps)
+        plan.add('change firewalld for network(s) %s: %s' % (', '.join(sorted(flows['name'] for flows in flows_list)),
+                                                             commands),
                  *_transaction(firewalld, steps))
 
 
