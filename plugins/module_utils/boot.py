@@ -31,10 +31,9 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import safe_files
+from ansible_collections.linuxnet.netns.plugins.module_utils import nftables, safe_files
 
 UNIT_DIR = '/etc/systemd/system'
 LIB_DIR = '/var/lib/linuxnet-netns'
@@ -356,4 +355,4 @@ def as_text(data):
 
 
 def daemon_reload():
-    subprocess.check_call(['systemctl', 'daemon-reload'])
+    nftables.run_program(None, ['systemctl', 'daemon-reload'])

@@ -205,11 +205,13 @@ def _write(path, text):
     """Write the registry durably (file and directory synced, no symlink followed, the old one kept as .prev)."""
     tree, components, filename = _registry_tree(path)
     if text is None:
-        try:
-            tree.remove_file(components, filename, keep_previous=True)
-        except OSError as exc:
-            if exc.errno != errno.ENOENT:
-                raise
+        # forgotten last, once everything it named is gone: nothing of the network is left, not even this
+        for name in (filename, safe_files.previous_name(filename)):
+            try:
+                tree.remove_file(components, name)
+            except OSError as exc:
+                if exc.errno != errno.ENOENT:
+                    raise
         return
     if not os.path.isdir(tree.root):
         os.makedirs(tree.root, 0o755)

@@ -27,9 +27,8 @@ __metaclass__ = type
 import fnmatch
 import os
 import re
-import subprocess
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import boot
+from ansible_collections.linuxnet.netns.plugins.module_utils import boot, nftables
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
 UNIT_NAME = re.compile(r'^[A-Za-z0-9:_.@\\-]+\.service$')
@@ -58,8 +57,9 @@ def _escape(text):
 def _settings(network, container, files, restore_at_boot):
     unit = ['[Unit]']
     if restore_at_boot:
-        bridge_unit = boot.unit_name(network)
-        unit += ['Requires=%s' % bridge_unit, 'After=%s' % bridge_unit]
+        # ordered after the network's boot unit, not requiring it: a restart of the service by the
+        # module would start that unit, which waits for the module's own lock
+        unit += ['After=%s' % boot.unit_name(network)]
     service = ['[Service]', 'NetworkNamespacePath=/run/netns/%s' % container]
     service += ['BindReadOnlyPaths=-/etc/netns/%s/%s:/etc/%s' % (container, name, name) for name in files]
     return unit, service
@@ -117,11 +117,15 @@ def wanted(network, containers, files, restore_at_boot, unit_dir=boot.UNIT_DIR):
 
 
 def systemctl(*args):
-    subprocess.check_call(('systemctl',) + args)
+    return nftables.run_program(None, ['systemctl'] + list(args))
 
 
 def _active(unit):
-    return subprocess.call(['systemctl', '--quiet', 'is-active', unit]) == 0
+    try:
+        systemctl('--quiet', 'is-active', unit)
+        return True
+    except nftables.NftError:
+        return False
 
 
 def plan_stop(host, items, plan):

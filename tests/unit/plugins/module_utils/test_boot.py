@@ -36,9 +36,10 @@ def test_service_unit_joins_the_container_and_escapes_for_systemd():
     assert 'BindReadOnlyPaths=-/etc/netns/web/resolv.conf:/etc/resolv.conf' in lines
     assert 'BindReadOnlyPaths=-/etc/netns/web/hosts:/etc/hosts' in lines
     assert 'ExecStart=/bin/sh -c "exec echo \\"$$HOME\\" 100%% done"' in lines
-    assert 'Requires=linuxnet-netns-bridge-dbr0.service' in lines and 'Restart=on-failure' in lines
+    assert 'After=linuxnet-netns-bridge-dbr0.service' in lines and 'Restart=on-failure' in lines
+    assert not any(line.startswith(('Requires=', 'Wants=')) for line in lines)
     dropin = services.render('dbr0', 'db', None, ('resolv.conf',), restore_at_boot=False)
-    assert 'ExecStart' not in dropin and 'Requires' not in dropin and '[Install]' not in dropin
+    assert 'ExecStart' not in dropin and 'After' not in dropin and '[Install]' not in dropin
     assert 'BindReadOnlyPaths=-/etc/netns/db/resolv.conf:/etc/resolv.conf' in dropin.splitlines()
 
 
