@@ -28,7 +28,17 @@ fail() {
   echo "reboot-test: FAILED: $*" >&2
   exit 1
 }
-trap '"$vm" down "$state" >/dev/null 2>&1 || echo "reboot-test: vm.sh down failed" >&2' EXIT
+finish() {
+  local status=$? console
+  if [ "$status" != 0 ]; then
+    for console in "$state"/hosts/*/console.log; do
+      [ -f "$console" ] && { echo "=== last lines of $console"; tail -15 "$console"; } >&2
+    done
+  fi
+  "$vm" down "$state" >/dev/null 2>&1 || echo "reboot-test: vm.sh down failed" >&2
+  exit "$status"
+}
+trap finish EXIT
 
 "$vm" up 2 "$state"
 step "two VMs up"

@@ -26,7 +26,8 @@ lab_prefix=198.18.0         # hosts are $lab_prefix.$((10 + i)), as in the lab
 uplink_lab=203.0.113.1
 upstream_ip=203.0.113.10
 max_hosts=8                 # two at once is the practical limit under TCG on 2 cores
-boot_timeout=${VM_BOOT_TIMEOUT:-300}
+# Under TCG on a busy machine a boot has taken 4 minutes and more.
+boot_timeout=${VM_BOOT_TIMEOUT:-600}
 
 die() { echo "vm.sh: $*" >&2; exit 1; }
 
@@ -78,7 +79,10 @@ probe_accel() {
 # makes them, upstream, and one qemu per host on a tap device in the lab namespace.
 # ---------------------------------------------------------------------------------------
 setup_main() {
-  local n=$1 state=$2 image=$3 accel=$4 i name dir mac
+  local n=$1 state=$2 image=$3 accel=$4 i name dir mac slow_boot=
+  # systemd gives a device 90 s to show up; udev has taken 92 s for /dev/vda under TCG on a
+  # busy machine, and a root file system given up on is a boot to the emergency shell.
+  case $accel in kvm*) ;; *) slow_boot="systemd.default_timeout_start_sec=900" ;; esac
 
   ip netns add lab
   ip netns add upstream
@@ -113,7 +117,7 @@ setup_main() {
       -m "${VM_MEMORY:-1024}" -smp "${VM_CPUS:-1}" -nodefaults -display none \
       -serial "file:$dir/console.log" -pidfile "$dir/qemu.pid" \
       -kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
-      -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet" \
+      -append "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet $slow_boot" \
       -drive "file=$dir/root.qcow2,format=qcow2,if=virtio,cache=unsafe,discard=unmap" \
       -drive "file=$dir/config.tar,format=raw,if=virtio,readonly=on" \
       -netdev "tap,id=underlay,ifname=tap-$name,script=no,downscript=no" \
