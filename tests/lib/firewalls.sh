@@ -9,13 +9,16 @@
 # (not on a lab host: its sshd needs the /run that isolate hides; docker, plain, input-drop do not).
 #
 #   firewalls.sh isolate                  tmpfs on /run (keeps /run/netns) and /var/log; overlays on
-#                                         /etc/firewalld, /etc/ufw, /etc/default (writes stay in the sandbox)
+#                                         /etc/firewalld, /etc/ufw, /etc/default, /etc/systemd/system
 #   firewalls.sh docker [iptables|iptables-legacy]   Docker's chains, FORWARD policy DROP, br_netfilter on
 #   firewalls.sh plain  [iptables|iptables-legacy]   FORWARD policy DROP, nothing else
 #   firewalls.sh input-drop [iptables|iptables-legacy] INPUT policy DROP but for lo, replies and ssh
 #   firewalls.sh firewalld-start | firewalld-stop | firewalld-restart
+#   firewalls.sh firewalld-enable         as systemd with firewalld enabled: /run/systemd/system, the
+#                                         unit's link in multi-user.target.wants (both sandbox-only)
 #   firewalls.sh ufw-enable               DEFAULT_FORWARD_POLICY=DROP, INPUT DROP, no sysctl changes
-#   firewalls.sh state                    everything the owners keep, counters and dates left out
+#   firewalls.sh state [permanent]        everything the owners keep, counters and dates left out;
+#                                         permanent: firewalld's permanent configuration as listed, not its files
 #   firewalls.sh reset                    back to a host with no firewall (stops firewalld, ufw rules gone)
 set -euo pipefail
 
@@ -61,6 +64,7 @@ isolate() {
   overlay /etc/firewalld
   overlay /etc/ufw
   overlay /etc/default
+  overlay /etc/systemd/system
   # br_netfilter's defaults as this kernel gives a new namespace (1 here), for reset
   sysctl -n net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables > "$state_dir/br_netfilter"
   touch "$state_dir/isolated"
@@ -122,6 +126,12 @@ firewalld_stop() {  # kills the firewalld this script started (by its PID), wait
   rm -f "$state_dir/firewalld.pid"
 }
 
+# a systemd host on which firewalld is enabled (starts at boot) but not running now
+firewalld_enable() {
+  mkdir -p /run/systemd/system /etc/systemd/system/multi-user.target.wants
+  ln -sfn /lib/systemd/system/firewalld.service /etc/systemd/system/multi-user.target.wants/firewalld.service
+}
+
 ufw_enable() {
   # no sysctl changes: ufw's sysctl.conf holds some settings that are not per network namespace
   : > /etc/ufw/sysctl-none.conf
@@ -152,10 +162,19 @@ state() {
     echo "== firewalld runtime policies"
     firewall-cmd --list-all-policies
   fi
-  # the permanent configuration is what its files say (firewall-cmd --permanent and
-  # firewall-offline-cmd read them, at 0.3 s a call); the *.xml.old backups it leaves are not read
-  echo "== firewalld permanent configuration"
-  find /etc/firewalld -name '*.xml' -type f -print0 | sort -z | xargs -0r sha256sum
+  if [ "${1:-}" = permanent ]; then
+    # as firewalld reads it: firewall-offline-cmd's first write copies the default zone's file
+    # from /usr/lib/firewalld into /etc/firewalld unchanged, which the files would count
+    echo "== firewalld permanent zones"
+    firewall-offline-cmd --list-all-zones
+    echo "== firewalld permanent policies"
+    firewall-offline-cmd --list-all-policies
+  else
+    # the permanent configuration is what its files say (firewall-cmd --permanent and
+    # firewall-offline-cmd read them, at 0.3 s a call); the *.xml.old backups it leaves are not read
+    echo "== firewalld permanent configuration"
+    find /etc/firewalld -name '*.xml' -type f -print0 | sort -z | xargs -0r sha256sum
+  fi
   if command -v ufw > /dev/null; then
     echo "== ufw"
     # not `status verbose`: its "routed" default follows ip_forward, which the networks set
@@ -187,11 +206,12 @@ reset() {
   mapfile -t defaults < "$state_dir/br_netfilter"
   sysctl -qw net.bridge.bridge-nf-call-iptables="${defaults[0]}" net.bridge.bridge-nf-call-ip6tables="${defaults[1]}"
   if [ -e "$state_dir/isolated" ]; then
-    umount /etc/firewalld /etc/ufw /etc/default
-    rm -rf "$state_dir/overlay"
+    umount /etc/firewalld /etc/ufw /etc/default /etc/systemd/system
+    rm -rf "$state_dir/overlay" /run/systemd
     overlay /etc/firewalld
     overlay /etc/ufw
     overlay /etc/default
+    overlay /etc/systemd/system
   fi
 }
 
@@ -205,8 +225,9 @@ case $command in
   firewalld-start) require_isolated; firewalld_start ;;
   firewalld-stop) require_isolated; firewalld_stop ;;
   firewalld-restart) require_isolated; firewalld_stop; firewalld_start ;;
+  firewalld-enable) require_isolated; firewalld_enable ;;
   ufw-enable) require_isolated; ufw_enable ;;
-  state) require_isolated; state ;;
+  state) require_isolated; state "$@" ;;
   reset) require_isolated; reset ;;
   *) sed -n '/^#   firewalls.sh/,/^set -e/p' "$0" | sed '$d' >&2; exit 2 ;;
 esac
