@@ -12,6 +12,7 @@ set -euo pipefail
 [ $# -gt 0 ] || { echo "usage: $0 COMMAND [ARG...]" >&2; exit 2; }
 scratch=/run/linuxnet-netns-sandbox  # an empty mount point; the tmpfs on it is the sandbox's alone
 mkdir -p /run/netns /etc/netns "$scratch"
+# shellcheck disable=SC2016  # the script is the inner bash's: it expands its own arguments
 exec unshare --net --mount --pid --fork --mount-proc --propagation private \
   bash -c 'set -e
     scratch=$1; shift

@@ -111,55 +111,28 @@ def manifest(files):
 
 # -- run at boot ------------------------------------------------------------------------------
 
-class BootModule(object):
-    """What engine.run_task asks of an AnsibleModule, for a run with no controller."""
+def main(argv):
+    """boot.py PARAMS_FILE: run netns_bridge with the options the controller gave it.
 
-    check_mode = False
-    _diff = False
-    at_boot = True
-
-    def __init__(self, params, out=None, err=None):
-        self.params = params
-        self.out = out or sys.stdout
-        self.err = err or sys.stderr
-        self.status = None
-
-    def warn(self, text):
-        self.err.write('warning: %s\n' % text)
-
-    def exit_json(self, **result):
-        self.out.write(json.dumps(dict(result, changed=result.get('changed')), sort_keys=True) + '\n')
-        self.status = 0
-        raise _Done()
-
-    def fail_json(self, msg, **result):
-        self.err.write('failed: %s\n' % msg)
-        if result.get('actions'):
-            self.err.write('left in effect: %s\n' % '; '.join(result['actions']))
-        if result.get('undone'):
-            self.err.write('undone: %s\n' % '; '.join(result['undone']))
-        self.status = 1
-        raise _Done()
-
-
-class _Done(Exception):
-    pass
-
-
-def main(argv, out=None, err=None):
-    """boot.py PARAMS_FILE: run netns_bridge with the options the controller gave it; the exit status."""
+    The module runs as Ansible runs it - an AnsibleModule given its
+    arguments the way ansible-core's own module debugging does - so it
+    checks the options, runs programs, reports and exits as in a playbook:
+    its result (or its failure and what it undid) is its output, which
+    systemd keeps in the journal.
+    """
+    from ansible.module_utils import basic
     from ansible_collections.linuxnet.netns.plugins.module_utils import bridge
     if len(argv) != 1:
-        (err or sys.stderr).write('usage: boot.py PARAMS_FILE\n')
+        sys.stderr.write('usage: boot.py PARAMS_FILE\n')
         return 2
-    with open(argv[0]) as source:
-        params = json.load(source)
-    module = BootModule(params, out, err)
-    try:
-        bridge.run(module)
-    except _Done:
-        pass
-    return module.status
+    with open(argv[0], 'rb') as source:
+        basic._ANSIBLE_ARGS = b'{"ANSIBLE_MODULE_ARGS": ' + source.read() + b'}'
+    if hasattr(basic, '_ANSIBLE_PROFILE'):  # ansible-core 2.19 and later
+        basic._ANSIBLE_PROFILE = 'legacy'
+    module = basic.AnsibleModule(argument_spec=bridge.OPTIONS, supports_check_mode=True)
+    module.at_boot = True  # what the boot needs is there already: this run leaves it alone
+    bridge.run(module)
+    return 0
 
 
 # -- planning the files ------------------------------------------------------------------------

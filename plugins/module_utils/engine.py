@@ -25,7 +25,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, namespaces, netlink, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, namespaces, netlink, nftables, validation
 from ansible_collections.linuxnet.netns.plugins.module_utils.netlink import NetlinkFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils.namespaces import NamespaceError
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
@@ -325,6 +325,7 @@ def run_task(module, plan_task, needs_netlink=True, message=str):
                          exception=netlink.PYROUTE2_IMPORT_ERROR)
     if needs_netlink:
         netlink.allow_a_session_per_namespace()
+    nftables.use(module.run_command)
     plan = Plan()
     host = Host(module.check_mode, plan.warnings.append)
     try:

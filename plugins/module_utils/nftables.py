@@ -20,7 +20,6 @@ __metaclass__ = type
 import json
 import os
 import re
-import subprocess
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces
 
@@ -52,16 +51,23 @@ def _nft():
     return path
 
 
+_run_command = []  # the running module's AnsibleModule.run_command (engine.run_task sets it)
+
+
+def use(run_command):
+    """Run every program through run_command (AnsibleModule.run_command) from now on."""
+    _run_command[:] = [run_command]
+
+
 def _execute(argv, script=None):
+    # The child is forked from the calling thread, so it runs in that thread's network namespace.
+    if not _run_command:
+        raise NftError('cannot run %s: no module is running' % os.path.basename(argv[0]))
     # LC_ALL=C: the error text goes into the task's message as is.
-    env = dict(os.environ, LC_ALL='C')
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, close_fds=True)
-    out, err = proc.communicate(script.encode('utf-8') if script is not None else None)
-    out, err = out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
-    if proc.returncode != 0:
+    rc, out, err = _run_command[0](list(argv), data=script, binary_data=True, environ_update=dict(LC_ALL='C'))
+    if rc != 0:
         command = ' '.join([os.path.basename(argv[0])] + list(argv[1:]))
-        raise NftError('%s failed (exit %d): %s' % (command, proc.returncode, err.strip() or out.strip()))
+        raise NftError('%s failed (exit %d): %s' % (command, rc, err.strip() or out.strip()))
     return out
 
 

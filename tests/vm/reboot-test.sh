@@ -89,6 +89,10 @@ step "web's service on h1 ($web:8000) answers h2's c1 across the overlay: $answe
 
 "$vm" reboot h1 "$state"
 step "h1 rebooted; no controller run since"
+# ssh answers before the boot is done (under TCG the boot unit runs for a while): wait for the boot's end
+booted=$(on h1 systemctl is-system-running --wait || true)
+echo "reboot-test: h1's boot finished ($booted): $(on h1 systemctl show -p ExecMainStartTimestamp -p ExecMainExitTimestamp \
+  linuxnet-netns-bridge-dbr0.service | tr '\n' ' ')"
 on h1 systemctl is-active linuxnet-netns-bridge-dbr0.service 'linuxnet-netns-dbr0:web.service' \
   || { on h1 journalctl -b -u linuxnet-netns-bridge-dbr0 --no-pager | tail -20 >&2; fail "units not active after the reboot"; }
 on h1 journalctl -b -u linuxnet-netns-bridge-dbr0 --no-pager -o cat | grep -q '"changed": true' \
@@ -108,9 +112,9 @@ playbook '{"docker_bridge_state": "absent", "docker_bridge_containers": []}'
 step "absent: $(changed_counts)"
 "$vm" reboot h1 "$state"
 left=$(on h1 'ip netns list; ip -o link show dbr0 2>/dev/null; ip -o link show vx-dbr0 2>/dev/null;
-              nft list table inet linuxnet_netns 2>/dev/null | head -1; ls /etc/systemd/system | grep linuxnet;
+              nft list table inet linuxnet_netns 2>/dev/null | head -1; ls /etc/systemd/system | grep linuxnet-netns;
               ls -d /var/lib/linuxnet-netns /etc/linuxnet-netns/docker_bridge.dbr0.* 2>/dev/null;
-              systemctl list-units --all --no-legend "linuxnet*" | grep .' || true)
+              systemctl list-units --all --no-legend "linuxnet-netns*" | grep .' || true)
 [ -z "$left" ] || fail "after absent and a reboot, still there: $left"
 step "after absent and a reboot: nothing of ours came back"
 echo "reboot-test: passed in $((SECONDS - started)) s"

@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import io
 import json
 import os
 
@@ -145,18 +144,22 @@ def test_services_follow_the_containers(dirs):
     assert not os.path.exists(os.path.dirname(dropin))
 
 
-def test_boot_main_runs_the_module_and_reports_a_failure(tmp_path, monkeypatch):
+def test_boot_main_runs_the_module_as_ansible_does(tmp_path, monkeypatch):
+    from ansible.module_utils import basic
     from ansible_collections.linuxnet.netns.plugins.module_utils import bridge
     seen = {}
 
     def run(module):
-        seen.update(module.params, at_boot=module.at_boot, check=module.check_mode)
-        module.fail_json(msg='bridge dbr0: no such device', actions=['create namespace web'], undone=[])
+        seen.update(name=module.params['name'], mode=module.params['mode'], at_boot=module.at_boot,
+                    check=module.check_mode)
+        module.fail_json(msg='bridge dbr0: no such device')
     monkeypatch.setattr(bridge, 'run', run)
+    monkeypatch.setattr(basic, '_ANSIBLE_ARGS', None)
     params = tmp_path / 'p.json'
-    params.write_text(u'{"name": "dbr0", "restore_at_boot": true}')
-    out, err = io.StringIO(), io.StringIO()
-    assert boot.main([str(params)], out, err) == 1
-    assert seen == dict(name='dbr0', restore_at_boot=True, at_boot=True, check=False)
-    assert err.getvalue() == 'failed: bridge dbr0: no such device\nleft in effect: create namespace web\n'
-    assert boot.main([], out, err) == 2
+    params.write_text(u'{"name": "dbr0", "subnet": "10.88.1.0/24"}')
+    with pytest.raises(SystemExit) as exited:
+        boot.main([str(params)])
+    assert exited.value.code == 1
+    # the defaults filled in by AnsibleModule, as in a playbook run
+    assert seen == dict(name='dbr0', mode='none', at_boot=True, check=False)
+    assert boot.main([]) == 2

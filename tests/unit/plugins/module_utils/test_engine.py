@@ -220,6 +220,9 @@ class FakeModule(object):
     def warn(self, message):
         self.warnings.append(message)
 
+    def run_command(self, args, **kwargs):
+        raise AssertionError('the engine runs no program itself: %r' % (args,))
+
     def exit_json(self, **result):
         raise Exited(result)
 
