@@ -386,7 +386,8 @@ cmd_status() {
   state=$(state_dir "${1:-}")
   [ -e "$state" ] || { echo "no VMs in $state"; return 1; }
   [ -f "$state/accel" ] && echo "accelerator: $(cat "$state/accel"); image: $(cat "$state/image" 2>/dev/null)"
-  bash "$lab_sh" status "$state" || rc=$?
+  # lab.sh's hints name lab.sh; its down is ours too, but name the command users know.
+  bash "$lab_sh" status "$state" | sed "s|$lab_sh down|$self down|" || rc=$?
   return "$rc"
 }
 
