@@ -21,6 +21,7 @@ declare -A command=(
   [playbooks]="tests/playbooks/run.sh"
   [become]="tests/lab/become-test.sh"
   [role]="tests/lab/role-test.sh"
+  [firewall-role]="tests/lab/firewall-role-test.sh"
   [molecule]="tests/molecule.sh test"
   [sanity]="tests/sanity/run.sh"
   [controllers]="tests/controllers.sh"
@@ -34,7 +35,7 @@ declare -A command=(
 # controllers (4 cores as controller: seed playbooks, the role, 2 ansible-test integration groups)
 # follows vm: sanity (5 cores) grew in lane2.
 lane1=(vm controllers become units)
-lane2=(integration role sanity playbooks molecule lint docs package)
+lane2=(integration role firewall-role sanity playbooks molecule lint docs package)
 
 run_suite() {
   local suite=$1 started=$SECONDS status
