@@ -151,8 +151,7 @@ def read_tables(session, nft_objects, families):
     for family in families:
         has_nft = any(obj.get('table', {}).get('family') == NFT_FAMILY[family]
                       and obj['table'].get('name') == 'filter' for obj in nft_objects)
-        with namespaces.entered(session.fd):
-            legacy_names = _read(PROC_TABLES[family])
+        legacy_names = namespaces.read_inside(session.fd, PROC_TABLES[family])
         has_legacy = legacy_names is not None and 'filter' in legacy_names.split()
         for backend, present in (('nft', has_nft), ('legacy', has_legacy)):
             if not present:
@@ -179,14 +178,6 @@ class Missing(object):
 
     def tool(self, suffix=''):
         return '%s-%s%s' % (TOOLS[self.family], self.backend, suffix)
-
-
-def _read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
 
 
 # -- planning -------------------------------------------------------------------------

@@ -126,6 +126,20 @@ def entered(fd):
         os.close(home)
 
 
+def read_inside(fd, path):
+    """The text at path (/proc/sys/net/..., /proc/thread-self/net/...) as the namespace behind fd sees it.
+
+    Those files are resolved for the thread that opens them, so this thread
+    opens it from inside. None when there is no such file.
+    """
+    with entered(fd):
+        try:
+            with open(path) as handle:
+                return handle.read()
+        except (IOError, OSError):
+            return None
+
+
 @contextlib.contextmanager
 def run_dir_lock():
     """Hold the lock iproute2 takes on /run/netns, with the directory set up as it does.

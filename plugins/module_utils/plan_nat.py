@@ -356,24 +356,11 @@ class Namespace(object):
         return self.sysctl[family]
 
 
-def _read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
 def read_sysctl(session, path):
-    """The value at path as this namespace sees it, or None if it has no such setting.
-
-    /proc/sys/net is resolved for the thread that opens it, so opening it
-    while this thread is inside the namespace reads the namespace's own.
-    """
+    """The value at path as this namespace sees it, or None if it has no such setting."""
     if not session.exists:
         return 0  # a namespace made by an earlier task starts with forwarding off
-    with namespaces.entered(session.fd):
-        text = _read(path)
+    text = namespaces.read_inside(session.fd, path)
     if text is None:
         return None
     try:
