@@ -48,7 +48,12 @@ on() {  # on HOST COMMAND...: a command on a VM, from the lab namespace
   shift
   "$vm" exec ssh -F "$state/ssh_config" "$host" "$@"
 }
-server="/usr/bin/python3 $top/tests/lab/upstream.py serve 0.0.0.0 8000"
+# the service's program where a reboot keeps it (the checkout may be under /tmp, emptied at boot)
+server_py=/usr/local/lib/linuxnet-netns-test/upstream.py
+for host in h1 h2; do
+  on "$host" "mkdir -p ${server_py%/*} && cat > $server_py" < tests/lab/upstream.py
+done
+server="/usr/bin/python3 $server_py serve 0.0.0.0 8000"
 containers='[{"name": "c1", "publish": ["8080:80"]}, {"name": "c2"}, {"name": "web", "command": "'"$server"'"}]'
 playbook() {  # playbook EXTRA_VARS_JSON: the docker-bridge playbook on the VMs; its output in $state/play.log
   "$vm" exec .venv/bin/ansible-playbook -i "$state/inventory.ini" -i tests/lab/docker-bridge.ini \

@@ -334,12 +334,8 @@ cmd_up() {
     }
   done
   local boot_s=$((SECONDS - boot_started))
-  # docker_bridge_matrix.py starts tests/lab/upstream.py in the containers by its path on
-  # the controller, which a lab host shares with the machine: give each VM that file there.
-  local upstream_py=$lab_dir/upstream.py
   for ((i = 1; i <= n; i++)); do
-    LAB_STATE_DIR=$state bash "$lab_sh" exec ssh -F "$state/ssh_config" "h$i" \
-      "mkdir -p '${upstream_py%/*}' && cat >'$upstream_py'" <"$upstream_py"
+    give_upstream_py "$state" "h$i"
   done
   trap - EXIT
   touch "$state/up.done"
@@ -357,6 +353,15 @@ vm lab up in ${ms} ms (boot to ssh ${boot_s} s, $accel): $n VMs, state in $state
   reboot     $self reboot h1 $state
   down       $self down $state
 EOF
+}
+
+# docker_bridge_matrix.py starts tests/lab/upstream.py in the containers by its path on the
+# controller, which a lab host shares with the machine: give the VM that file there (again after
+# a reboot: Debian empties /tmp at boot, and a checkout may be there, as CI's may).
+give_upstream_py() {
+  local upstream_py=$lab_dir/upstream.py
+  LAB_STATE_DIR=$1 bash "$lab_sh" exec ssh -F "$1/ssh_config" "$2" \
+    "mkdir -p '${upstream_py%/*}' && cat >'$upstream_py'" <"$upstream_py"
 }
 
 cmd_reboot() {
@@ -378,6 +383,7 @@ cmd_reboot() {
     [ "$SECONDS" -lt "$deadline" ] || die "$host did not come back within $boot_timeout s (console: $state/hosts/$host/console.log)"
     sleep 2
   done
+  give_upstream_py "$state" "$host"
   echo "vm.sh: $host rebooted, ssh answers again after $((SECONDS - started)) s"
 }
 
