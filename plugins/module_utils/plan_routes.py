@@ -428,24 +428,24 @@ def _request(session, command, route):
     if route.get('nexthops') and command != 'del':
         kwargs['multipath'] = [_hop_request(session, hop) for hop in route['nexthops']]
     elif not route.get('nexthops'):
-        if route['gateway']:
-            kwargs['gateway'] = route['gateway']
-        if route['interface']:
-            kwargs['oif'] = session.index_of(route['interface'])
-        if route['onlink']:
-            kwargs['flags'] = RTNH_F_ONLINK
+        kwargs.update(_path(session, route))
     if route['source']:
         kwargs['prefsrc'] = route['source']
     session.call('%s route %s' % (command, label(route)), 'route', command, **kwargs)
 
 
 def _hop_request(session, hop):
-    request = dict(hops=hop['weight'] - 1)
-    if hop['gateway']:
-        request['gateway'] = hop['gateway']
-    if hop['interface']:
-        request['oif'] = session.index_of(hop['interface'])
-    if hop['onlink']:
+    return dict(_path(session, hop), hops=hop['weight'] - 1)
+
+
+def _path(session, path):
+    """The request's gateway, interface and onlink flag of a route or one of its nexthops."""
+    request = {}
+    if path['gateway']:
+        request['gateway'] = path['gateway']
+    if path['interface']:
+        request['oif'] = session.index_of(path['interface'])
+    if path['onlink']:
         request['flags'] = RTNH_F_ONLINK
     return request
 
