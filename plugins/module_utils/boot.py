@@ -257,7 +257,7 @@ def plan_lib(plan, files, lib_dir=LIB_DIR):
         shutil.rmtree(saved, ignore_errors=True)
         if files is None:
             _remove_empty(lib_dir)
-    plan.finally_report(clean_up)
+    plan.after_apply(clean_up)
 
 
 def _write_or_remove(path, data):

@@ -271,7 +271,6 @@ def run(module):
     path = registry_path(params)
 
     def plan_all(host, plan):
-        plan.reports = False
         original = read_registry(path, plan.warnings.append)
         wanted = plan_bridge.host_plan(params['containers'], _settings(params), _cluster(params), original)
         during = _registry_text(wanted['registry_during']) if wanted['registry_grows'] else original

@@ -37,13 +37,74 @@ class PlanFailure(Exception):
     """The plan cannot be carried out as asked (a conflict the user must resolve)."""
 
 
+_LEGACY_CHANGES = True  # MIGRATION: planners still giving closures; goes when none is left
+
+# Every change a plan makes is an operation, registered here by name: fn(target, **args).
+OPERATIONS = {}
+
+
+def operation(name):
+    """Register fn(target, **args) as the operation called name, so that changes can be data."""
+    def register(fn):
+        known = OPERATIONS.get(name)
+        if known is not None and known.__name__ != fn.__name__:  # the same module imported twice is fine
+            raise ValueError('operation %s is registered twice' % name)
+        OPERATIONS[name] = fn
+        fn.operation = name
+        return fn
+    return register
+
+
+class Op(object):
+    """One change as data: a registered operation, what it acts on, and its arguments.
+
+    target is the Session (namespace) it acts in, the Host, or None (the
+    host's files and programs). The engine calls it to apply it; diff,
+    actions and as_data() are derived from the same record.
+    """
+    __slots__ = ('name', 'target', 'args')
+
+    def __init__(self, fn, target=None, **args):
+        name = getattr(fn, 'operation', None)
+        if name not in OPERATIONS:
+            raise ValueError('%r is not a registered operation' % (fn,))
+        self.name = name
+        self.target = target
+        self.args = args
+
+    def __call__(self):
+        return OPERATIONS[self.name](self.target, **self.args)
+
+    def as_data(self):
+        return dict(op=self.name, on=_target_label(self.target), args=self.args)
+
+    def __repr__(self):
+        return 'Op(%s on %s, %r)' % (self.name, _target_label(self.target), self.args)
+
+
+def _target_label(target):
+    label = getattr(target, 'label', None)
+    if isinstance(label, str):
+        return label  # a namespace's session
+    return target if target is None or isinstance(target, (str, list)) else type(target).__name__
+
+
 class Change(object):
+    """What the plan will do (an Op), how it is undone (an Op, or None: it cannot be), and its summary."""
     __slots__ = ('summary', 'apply', 'undo')
 
     def __init__(self, summary, apply, undo=None):
+        for op in (apply, undo):
+            if op is not None and not isinstance(op, Op) and not _LEGACY_CHANGES:
+                raise TypeError('a change is an Op, not %r' % (op,))
         self.summary = summary
         self.apply = apply
         self.undo = undo
+
+    def as_data(self):
+        def data(op):
+            return op.as_data() if isinstance(op, Op) else None if op is None else repr(op)
+        return dict(summary=self.summary, apply=data(self.apply), undo=data(self.undo))
 
 
 class Plan(object):
@@ -53,11 +114,11 @@ class Plan(object):
         self.after = {}
         self.returns = {}
         self.warnings = []
-        self._finishers = []
+        self._after_apply = []
+        self._reporters = []
         self.applied = []  # changes made and, after a rollback, still in effect
         self.undone = []  # summaries of changes made, then undone after a failure
         self.section = None  # the stage planning now, in a task of several (run_stages)
-        self.reports = True  # planners add what they made to returns (a task of several has its own)
         self._pending = 0  # changes before this one are applied
 
     def add(self, summary, apply, undo=None):
@@ -72,9 +133,21 @@ class Plan(object):
             self.before.setdefault(self.section, {})[key] = before
             self.after.setdefault(self.section, {})[key] = after
 
-    def finally_report(self, finisher):
+    def after_apply(self, finisher):
         """Call finisher(applied) once the plan is applied (or would be, in check mode)."""
-        self._finishers.append(finisher)
+        self._after_apply.append(finisher)
+
+    def report(self, reporter):
+        """Call reporter(applied) at the end to add what the planner made to returns.
+
+        Not in a task of several stages (run_stages): that task reports its own.
+        """
+        if self.section is None:
+            self._reporters.append(reporter)
+
+    def as_data(self):
+        """The plan as data: every change with its operation, arguments and undo."""
+        return [change.as_data() for change in self.changes]
 
     @property
     def changed(self):
@@ -121,7 +194,7 @@ class Plan(object):
         return self.undone, stuck
 
     def finish(self, applied):
-        for finisher in self._finishers:
+        for finisher in self._after_apply + self._reporters:
             finisher(applied)
 
     def failure_result(self):
@@ -137,23 +210,26 @@ class Plan(object):
         return result
 
 
-class Host(object):
-    """Every namespace one task touches, each opened once."""
+class PlannedNamespaces(object):
+    """The named namespaces this task creates and removes, as planned so far.
 
-    def __init__(self, check_mode, warn):
-        self.check_mode = check_mode
-        self.warn = warn
-        self._by_ref = {}
-        self._by_ident = {}
-        self._planned_namespaces = set()
+    Check mode plans quietly against a namespace an earlier stage or planner
+    makes; a link whose other end is in a namespace that goes, with nobody in
+    it, goes with it (the kernel deletes it): no request of its own.
+    """
+
+    def __init__(self):
+        self._created = set()
         self._removed = {}  # ref -> descriptor of a namespace this task removes, with nobody in it
         self._removed_nsids = {}  # id(session) -> the nsids that session gives them
 
-    def will_create(self, ref):
-        """An earlier stage of this task makes this namespace: check mode plans against it quietly."""
-        self._planned_namespaces.add(ref)
+    def create(self, ref):
+        self._created.add(ref)
 
-    def will_remove(self, ref, fd):
+    def creates(self, ref):
+        return ref in self._created
+
+    def remove(self, ref, fd):
         """This task removes the name of the namespace behind fd, and no process holds it: it goes."""
         self._removed[ref] = fd
         self._removed_nsids.clear()
@@ -164,6 +240,26 @@ class Host(object):
         if key not in self._removed_nsids:
             self._removed_nsids[key] = set(session.nsid_of(fd) for fd in self._removed.values()) - set([None])
         return self._removed_nsids[key]
+
+
+class Host(object):
+    """Every namespace one task touches, each opened once."""
+
+    def __init__(self, check_mode, warn):
+        self.check_mode = check_mode
+        self.warn = warn
+        self.namespaces = PlannedNamespaces()
+        self._by_ref = {}
+        self._by_ident = {}
+
+    def require(self, present, message, assumption='assuming an earlier task creates it'):
+        """What the plan builds on must be there; in check mode an earlier task may make it: warn."""
+        if present:
+            return
+        if self.check_mode:
+            self.warn('%s; %s' % (message, assumption))
+            return
+        raise PlanFailure(message)
 
     @staticmethod
     def label(ref):
@@ -182,7 +278,7 @@ class Host(object):
             except NamespaceError as exc:
                 if not self.check_mode:
                     raise
-                if ref not in self._planned_namespaces:
+                if not self.namespaces.creates(ref):
                     # Check mode on a fresh host: an earlier task would have made it.
                     self.warn('%s; assuming an earlier task creates it' % exc)
                 session = self._by_ref[ref] = netlink.AbsentSession(label)

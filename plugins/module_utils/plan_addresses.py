@@ -91,7 +91,7 @@ def plan(host, items, plan):
             _plan_add(plan, session, interface, address, group['dad'])
         new_ipv6 = [a for a in add if a.version == 6]
         if new_ipv6 and group['dad'] == 'wait':
-            plan.finally_report(lambda applied, s=session, i=interface, n=new_ipv6, t=group['dad_timeout']:
+            plan.after_apply(lambda applied, s=session, i=interface, n=new_ipv6, t=group['dad_timeout']:
                                 applied and wait_for_dad(host, s, i, n, t))
 
 

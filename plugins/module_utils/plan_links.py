@@ -380,7 +380,7 @@ def _plan_veth_absent(host, plan, session, peer_session, name, peer, link, key):
         if link['kind'] != 'veth':
             raise PlanFailure('%s in %s is a %s, not a veth; not removing it'
                               % (name, session.label, link['kind'] or 'physical interface'))
-        if link['link_netnsid'] is not None and link['link_netnsid'] in host.removed_nsids(session):
+        if link['link_netnsid'] is not None and link['link_netnsid'] in host.namespaces.removed_nsids(session):
             # The kernel deletes both ends with the namespace of the other: deleting this one
             # too would cost a request (and an RCU grace period) and race the kernel's cleanup.
             session.links().pop(name, None)

@@ -132,7 +132,7 @@ def _plan_absent(host, plan, name, existing, force, users_of):
     # Keep the namespace open so that undo can pin it again under its name.
     keep = os.dup(existing.fd)
     if not users:
-        host.will_remove(name, keep)
+        host.namespaces.remove(name, keep)
 
     def remove():
         host.forget(name)
@@ -177,9 +177,9 @@ def _plan_present(host, own, plan, name, existing, item, source, source_ident, n
     elif not existing.exists and source:
         plan.add('attach namespace %s to %s' % (name, source),
                  lambda: namespaces.attach(name, source), lambda: namespaces.delete(name))
-        host.will_create(name)
+        host.namespaces.create(name)
     elif not existing.exists:
-        host.will_create(name)
+        host.namespaces.create(name)
         summary = ('replace stale file %s with namespace %s' % (existing.path, name) if existing.stale
                    else 'create namespace %s' % name)
         plan.add(summary, lambda: namespaces.create(name), lambda: namespaces.delete(name))
@@ -210,8 +210,7 @@ def _plan_present(host, own, plan, name, existing, item, source, source_ident, n
     # a namespace this task leaves alone is reported as read, not read again
     unchanged = existing.exists and len(plan.changes) == changes_before
     known = dict(inode=existing.ident[1], nsid=current_nsid) if unchanged else None
-    if plan.reports:
-        plan.finally_report(lambda applied: _report(plan, own, name, known))
+    plan.report(lambda applied: _report(plan, own, name, known))
 
 
 def _set_lo(host, name, fresh, state):

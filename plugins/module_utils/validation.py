@@ -18,6 +18,7 @@ import re
 
 
 IFNAMSIZ = 16  # the kernel's limit, including the terminating NUL
+INTERFACE_NAME_MAX = IFNAMSIZ - 1  # bytes an interface name may have
 NAME_MAX = 255
 MTU_MIN = 68  # below it IPv4 stops working (the kernel's ETH_MIN_MTU); lo alone would go lower
 MTU_MAX = 2 ** 31 - 1  # the kernel keeps an MTU in an int; lo and dummy take any up to it

@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.linuxnet.netns.plugins.module_utils import engine
+
 DEFAULT_LINKS = (dict(name='eth0', index=1), dict(name='eth1', index=2))
 
 
@@ -56,6 +58,7 @@ class FakeHost(object):
         self.check_mode = check_mode
         self.warnings = []
         self._session = session
+        self.namespaces = engine.PlannedNamespaces()
 
     def warn(self, message):
         self.warnings.append(message)
@@ -63,8 +66,4 @@ class FakeHost(object):
     def session(self, ref):
         return self._session
 
-    def will_create(self, ref):
-        pass
-
-    def removed_nsids(self, session):
-        return set()
+    require = engine.Host.require

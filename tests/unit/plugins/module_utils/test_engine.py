@@ -195,9 +195,45 @@ def test_result_with_changes_returns_and_diff():
 def test_finish_tells_finishers_whether_applied():
     plan = Plan()
     seen = []
-    plan.finally_report(seen.append)
+    plan.after_apply(seen.append)
+    plan.report(seen.append)
     plan.finish(applied=False)
-    assert seen == [False]
+    assert seen == [False, False]
+
+
+def test_a_stage_of_a_task_of_several_adds_no_returns_of_its_own():
+    plan = Plan()
+    seen = []
+    plan.section = 'netns'
+    plan.after_apply(lambda applied: seen.append('effect'))
+    plan.report(lambda applied: seen.append('report'))
+    plan.finish(applied=True)
+    assert seen == ['effect']
+
+
+@engine.operation('test.set_mtu')
+def _set_mtu(target, name, mtu):
+    target.append((name, mtu))
+
+
+def test_a_change_is_data_the_engine_applies():
+    done = []
+    plan = Plan()
+    plan.add('set mtu 1400 on br0', engine.Op(_set_mtu, done, name='br0', mtu=1400),
+             engine.Op(_set_mtu, done, name='br0', mtu=1500))
+    assert plan.as_data() == [dict(summary='set mtu 1400 on br0',
+                                   apply=dict(op='test.set_mtu', on=done, args=dict(name='br0', mtu=1400)),
+                                   undo=dict(op='test.set_mtu', on=done, args=dict(name='br0', mtu=1500)))]
+    plan.apply()
+    assert done == [('br0', 1400)]
+    with pytest.raises(PlanFailure):
+        plan.give_up('stop')
+    assert done == [('br0', 1400), ('br0', 1500)]
+
+
+def test_only_a_registered_operation_is_a_change():
+    with pytest.raises(ValueError):
+        engine.Op(lambda target: None)
 
 
 # ---- run, with a fake module and a fake planner ------------------------------------------------------

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A task of several planners (netns_bridge) on the engine, without root: run_stages, Plan.section,
 Plan.apply of only the pending changes with a rollback across stages, trusted_items, run_task, and
-Host.will_create / read_again_where_changed."""
+Host.namespaces (planned) / read_again_where_changed."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -276,16 +276,16 @@ def test_check_mode_warns_about_a_namespace_nobody_makes(no_namespace_yet):
 def test_check_mode_plans_quietly_against_a_namespace_an_earlier_stage_makes(no_namespace_yet):
     warnings = []
     host = engine.Host(True, warnings.append)
-    host.will_create('web')
+    host.namespaces.create('web')
     assert not host.session('web').exists
     assert warnings == []
     host.session('db')
     assert len(warnings) == 1 and 'db' in warnings[0]
 
 
-def test_will_create_does_not_hide_a_missing_namespace_outside_check_mode(no_namespace_yet):
+def test_a_planned_namespace_does_not_hide_a_missing_namespace_outside_check_mode(no_namespace_yet):
     host = engine.Host(False, [].append)
-    host.will_create('web')
+    host.namespaces.create('web')
     with pytest.raises(namespaces.NamespaceError, match='/run/netns/web does not exist'):
         host.session('web')
 
@@ -340,7 +340,7 @@ def test_read_again_where_changed_forgets_only_touched_sessions(two_namespaces):
     host.close()
 
 
-# ---- Host.will_remove: what goes with a namespace this task removes -------------------------------------
+# ---- Host.namespaces.remove: what goes with a namespace this task removes -------------------------------------
 
 class NsidSession(FakeSession):
     """Gives the namespace behind descriptor fd the nsid fd + 10, and counts the questions."""
@@ -357,12 +357,12 @@ class NsidSession(FakeSession):
 def test_removed_nsids_are_asked_once_per_session_and_again_after_another_removal():
     host = engine.Host(False, [].append)
     session = NsidSession()
-    assert host.removed_nsids(session) == set()
-    host.will_remove('c1', 1)
-    host.will_remove('c2', 2)
-    host.will_remove('unassigned', 99)  # a namespace the session gave no id is linked to nothing of it
-    assert host.removed_nsids(session) == set([11, 12])
-    assert host.removed_nsids(session) == set([11, 12])
+    assert host.namespaces.removed_nsids(session) == set()
+    host.namespaces.remove('c1', 1)
+    host.namespaces.remove('c2', 2)
+    host.namespaces.remove('unassigned', 99)  # a namespace the session gave no id is linked to nothing of it
+    assert host.namespaces.removed_nsids(session) == set([11, 12])
+    assert host.namespaces.removed_nsids(session) == set([11, 12])
     assert sorted(session.asked) == [1, 2, 99]
-    host.will_remove('c3', 3)
-    assert host.removed_nsids(session) == set([11, 12, 13])
+    host.namespaces.remove('c3', 3)
+    assert host.namespaces.removed_nsids(session) == set([11, 12, 13])

@@ -152,8 +152,8 @@ def test_missing_interface_fails_or_warns_in_check_mode():
 
 def test_dad_wait_is_registered_for_new_ipv6_only():
     plan, host = plan_for(FakeSession(addresses=[]), dict(address=['10.0.0.1/24']))
-    assert plan._finishers == []
+    assert plan._after_apply == []
     plan, host = plan_for(FakeSession(addresses=[]), dict(address=['2001:db8::1/64']))
-    assert len(plan._finishers) == 1
+    assert len(plan._after_apply) == 1
     plan, host = plan_for(FakeSession(addresses=[]), dict(address=['2001:db8::1/64'], dad='ignore'))
-    assert plan._finishers == []
+    assert plan._after_apply == []

@@ -218,8 +218,9 @@ def test_removing_a_veth_does_not_search_every_namespace_for_its_peer():
 class RemovingHost(FakeHost):
     """A FakeHost whose task removes, with nobody in them, the namespaces the session calls nsid 5."""
 
-    def removed_nsids(self, session):
-        return set([5])
+    def __init__(self, session):
+        super(RemovingHost, self).__init__(session)
+        self.namespaces.removed_nsids = lambda session: set([5])
 
 
 def test_a_veth_whose_peer_is_in_a_namespace_the_task_removes_goes_with_it():

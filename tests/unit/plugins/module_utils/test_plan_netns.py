@@ -22,8 +22,7 @@ class RecordingHost(FakeHost):
         super(RecordingHost, self).__init__(FakeSession())
         self.removed = []
 
-    def will_remove(self, ref, fd):
-        self.removed.append(ref)
+        self.namespaces.remove = lambda ref, fd: self.removed.append(ref)
 
 
 @pytest.fixture
