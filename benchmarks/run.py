@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Containers on one bridge: the seeds' shell commands against the collection, side by side.
 
-    /usr/bin/python3 benchmarks/run.py [--n 50,200,500] [--repeat 3] [--methods shell,floor,modules,role]
+    /usr/bin/python3 benchmarks/run.py [--n 50,200,500] [--repeat 3] [--methods shell,cni,kernel,floor,modules,role]
                                        [--python PATH] [--json FILE] [--profile DIR] [--strace DIR]
                                        [--baseline [NAME=]DIR ...]
 
@@ -14,9 +14,15 @@ apart on the same machine:
 
 - shell: benchmarks/shell_baseline.sh up N (one ``ip`` command per step), then down N
   (``ip netns del`` per container);
+- cni (not by default): benchmarks/cni_runtime.py up N, then down N: CNI's reference plugins
+  (loopback, bridge with host-local and ipMasq, portmap) called as a container runtime calls them;
+- kernel (not by default): benchmarks/kernel_floor.py up N, then down N: one process, raw
+  netlink, the fewest requests: what the kernel itself needs, the floor under every method;
 - modules: benchmarks/containers.yml, one task per module with an aggregate over all N;
 - role: benchmarks/docker_bridge.yml, the role linuxnet.netns.docker_bridge, given only its own
-  variables (topology.role_vars);
+  variables (topology.role_vars); past topology.NETWORK_SIZE containers (a bridge holds 1024
+  ports), benchmarks/docker_bridge_networks.yml, the role once per network, every method then
+  spreading the containers over bridges bench0, bench1, ... the same way;
 - floor (not by default): benchmarks/floor.yml, as many tasks as containers.yml that do
   nothing: Ansible's own cost, below which no playbook of that many tasks can go;
 - NAME (with --baseline NAME=DIR, NAME defaulting to "baseline"): the modules playbook with
@@ -61,17 +67,23 @@ import topology  # noqa: E402  (beside this file)
 
 SANDBOX = os.path.join(TOP, 'tests', 'sandbox.sh')
 SHELL = os.path.join(HERE, 'shell_baseline.sh')
+# methods that are one program run twice: "up N" (the converge row) and "down N" (the teardown row)
+SCRIPTS = {'shell': ['bash', SHELL],
+           'cni': [sys.executable, os.path.join(HERE, 'cni_runtime.py')],
+           'kernel': [sys.executable, os.path.join(HERE, 'kernel_floor.py')]}
 SHIM = os.path.join(HERE, 'measured_python.py')
 PLAYBOOKS = {'modules': os.path.join(HERE, 'containers.yml'),
              'floor': os.path.join(HERE, 'floor.yml'),
              'role': os.path.join(HERE, 'docker_bridge.yml')}
+ROLE_NETWORKS_PLAYBOOK = os.path.join(HERE, 'docker_bridge_networks.yml')
 COLLECTIONS = os.path.join(TOP, '.build', 'collections')
 ROLE_TASKS = os.path.join(TOP, 'roles', 'docker_bridge', 'tasks', 'main.yml')
 ANSIBLE_PLAYBOOK = os.path.join(TOP, '.venv', 'bin', 'ansible-playbook')
 DEFAULT_PYTHON = os.path.join(TOP, '.venv', 'bin', 'python')
 # "again": teardown once more, with nothing left to remove: what a teardown costs before it removes anything
 ANSIBLE_PHASES = ('converge', 'rerun', 'check', 'teardown', 'again')
-SHELL_PHASE = dict(converge='up', rerun='up', check='up', teardown='down', again='down')  # what each compares to
+SHELL_PHASE = dict(converge='up', rerun='up', check='up', teardown='down', again='down',
+                   up='up', down='down')  # what each compares to
 UNCHANGING_PHASES = ('rerun', 'check', 'again')
 RECAP = re.compile(r'ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)')
 RUN_TIMEOUT = 3600
@@ -115,11 +127,15 @@ def verify(count):
     names = sorted(entry['name'] for entry in ip_json('netns', 'list'))
     if len(names) != count:
         problems.append('%d namespaces, not %d' % (len(names), count))
-    ports = ip_json('link', 'show', 'master', topology.BRIDGE)
-    if len(ports) != count:
-        problems.append('%d ports on %s, not %d' % (len(ports), topology.BRIDGE, count))
-    for index in sorted(set([1, (count + 1) // 2, count])):
+    samples = set([(count + 1) // 2])
+    for network, indexes in topology.networks(count):
+        ports = ip_json('link', 'show', 'master', topology.bridge(network))
+        if len(ports) != len(indexes):
+            problems.append('%d ports on %s, not %d' % (len(ports), topology.bridge(network), len(indexes)))
+        samples.update([indexes[0], indexes[-1]])
+    for index in sorted(samples):
         name = 'c%d' % index
+        gateway = topology.gateway(topology.network_of(index))
         addresses = ['%s/%s' % (a['local'], a['prefixlen']) for link in ip_json('-n', name, 'addr', 'show', 'eth0')
                      for a in link.get('addr_info', []) if a['family'] == 'inet']
         if addresses != ['%s/%d' % (topology.container_address(index), topology.PREFIX)]:
@@ -128,16 +144,17 @@ def verify(count):
         if not lo or 'UP' not in lo[0]['flags']:
             problems.append('%s: lo is not up' % name)
         routes = [r.get('gateway') for r in ip_json('-n', name, 'route', 'show', 'default')]
-        if routes != [topology.GATEWAY]:
+        if routes != [gateway]:
             problems.append('%s: default routes %s' % (name, routes))
         try:
             with open('/etc/netns/%s/resolv.conf' % name) as resolv:
-                if 'nameserver %s' % topology.GATEWAY not in resolv.read():
+                if 'nameserver %s' % gateway not in resolv.read():
                     problems.append('%s: resolv.conf lacks the nameserver' % name)
         except IOError as exc:
             problems.append('%s: %s' % (name, exc))
     # check=False: no answer is one more problem to report, not the end of the checks
-    ping = subprocess.run(['ip', 'netns', 'exec', 'c%d' % count, 'ping', '-c', '1', '-W', '2', topology.GATEWAY],
+    ping = subprocess.run(['ip', 'netns', 'exec', 'c%d' % count, 'ping', '-c', '1', '-W', '2',
+                           topology.gateway(topology.network_of(count))],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     if ping.returncode != 0:
         problems.append('c%d cannot ping the gateway' % count)
@@ -151,14 +168,14 @@ def verify_gone():
         raise RuntimeError('%d namespaces left after teardown' % len(left))
 
 
-def inner_shell(count, log):
+def inner_script(method, count, log, workdir):
     phases = {}
-    wall, cpu, dummy_output = run_command(['bash', SHELL, 'up', str(count)], log=log)
-    # the largest of bash and the ip commands: nothing else has run yet
+    wall, cpu, dummy_output = run_command(SCRIPTS[method] + ['up', str(count), workdir], log=log)
+    # the largest of the script and the programs it ran: nothing else has run yet
     phases['up'] = dict(wall=wall, total_cpu=cpu,
                         peak_kib=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     verify(count)
-    wall, cpu, dummy_output = run_command(['bash', SHELL, 'down', str(count)], log=log)
+    wall, cpu, dummy_output = run_command(SCRIPTS[method] + ['down', str(count), workdir], log=log)
     phases['down'] = dict(wall=wall, total_cpu=cpu)
     verify_gone()
     return phases
@@ -181,12 +198,19 @@ def executable_shim(workdir):
 def inner_ansible(playbook, count, python, collections, log, workdir):
     phases = {}
     shim = executable_shim(workdir)
+    make_vars = topology.playbook_vars
+    if playbook == PLAYBOOKS['role']:
+        make_vars = topology.role_vars
+        if topology.network_count(count) > 1:
+            playbook, make_vars = ROLE_NETWORKS_PLAYBOOK, topology.role_networks_vars
+    elif topology.network_count(count) > 1 and playbook != PLAYBOOKS['floor']:
+        raise RuntimeError('the modules playbook makes one bridge: N=%d is more than its %d containers'
+                           % (count, topology.NETWORK_SIZE))
     for phase in ANSIBLE_PHASES:
         state = 'absent' if phase in ('teardown', 'again') else 'present'
         vars_file = os.path.join(workdir, 'vars-%s.json' % state)
         with open(vars_file, 'w') as out:
-            json.dump((topology.role_vars if playbook == PLAYBOOKS['role'] else topology.playbook_vars)(count, state),
-                      out)
+            json.dump(make_vars(count, state), out)
         usage_log = os.path.join(workdir, 'rusage-%s.jsonl' % phase)
         env = dict(os.environ, BENCH_REAL_PYTHON=python, BENCH_RUSAGE_LOG=usage_log, BENCH_PHASE=phase,
                    ANSIBLE_CONFIG=os.path.join(TOP, 'ansible.cfg'),
@@ -234,8 +258,8 @@ def inner(args):
     log = os.path.join(workdir, 'output.log')
     result = dict(method=args.inner, n=args.count, log=log)
     try:
-        if args.inner == 'shell':
-            result['phases'] = inner_shell(args.count, log)
+        if args.inner in SCRIPTS:
+            result['phases'] = inner_script(args.inner, args.count, log, workdir)
         else:
             playbook = PLAYBOOKS.get(args.inner, PLAYBOOKS['modules'])
             result['phases'] = inner_ansible(playbook, args.count, args.python,
@@ -298,6 +322,16 @@ def summarize(runs):
             entry['ratio'] = entry['wall'] / base['wall']
             if entry['total_cpu'] and base['total_cpu']:
                 entry['cpu_ratio'] = entry['total_cpu'] / base['total_cpu']
+        cni = summary.get((count, 'cni', SHELL_PHASE.get(phase)))
+        if method != 'cni' and cni:
+            entry['cni_ratio'] = entry['wall'] / cni['wall']
+        # CPU per container: the module's own where there is one, else the whole command's
+        own_cpu = entry['module_cpu'] if entry['module_cpu'] is not None else entry['total_cpu']
+        entry['cpu_ms_per_container'] = own_cpu * 1000.0 / count if own_cpu is not None else None
+    for (count, method, phase), entry in summary.items():
+        kernel = summary.get((count, 'kernel', SHELL_PHASE.get(phase)))
+        if kernel and entry['cpu_ms_per_container'] and kernel['cpu_ms_per_container']:
+            entry['kernel_cpu_ratio'] = entry['cpu_ms_per_container'] / kernel['cpu_ms_per_container']
     return summary
 
 
@@ -306,25 +340,31 @@ def _fmt(value, spec):
 
 
 def table(summary, counts, methods):
-    """One row per N, phase and method; the ratios are to the shell's row above them."""
-    header = ['N', 'phase', 'method', 'wall s', 'x shell', 'cpu s', 'x shell', 'in modules s',
-              'module cpu s', 'peak MiB', 'changed']
+    """One row per N, phase and method.
+
+    The ratios are to the shell's row (x shell), to CNI's (x cni) and, for the CPU per container
+    (the module's own where there is a module, else the whole command's), to the kernel floor's.
+    """
+    header = ['N', 'phase', 'method', 'wall s', 'x shell', 'x cni', 'cpu s', 'x shell', 'in modules s',
+              'module cpu s', 'cpu ms/c', 'x kernel', 'peak MiB', 'changed']
     rows = [header]
     for count in counts:
         for phase in ANSIBLE_PHASES:
             shell_phase = SHELL_PHASE.get(phase)
             for method in methods:
-                if method == 'shell' and phase not in ('converge', 'teardown'):
+                if method in SCRIPTS and phase not in ('converge', 'teardown'):
                     continue  # its "up" is the converge row's
-                entry = summary.get((count, method, shell_phase if method == 'shell' else phase))
+                entry = summary.get((count, method, shell_phase if method in SCRIPTS else phase))
                 if entry is None:
                     continue
-                rows.append([str(count), phase if method != 'shell' else '%s (%s)' % (phase, shell_phase),
+                rows.append([str(count), phase if method not in SCRIPTS else '%s (%s)' % (phase, shell_phase),
                              method, _fmt(entry['wall'], '.2f'), _fmt(entry.get('ratio'), '.2f'),
+                             _fmt(entry.get('cni_ratio'), '.3f'),
                              _fmt(entry['total_cpu'], '.2f'), _fmt(entry.get('cpu_ratio'), '.2f'),
                              _fmt(entry['module_wall'], '.2f'), _fmt(entry['module_cpu'], '.2f'),
+                             _fmt(entry['cpu_ms_per_container'], '.2f'), _fmt(entry.get('kernel_cpu_ratio'), '.1f'),
                              _fmt(entry['peak_kib'] and entry['peak_kib'] / 1024.0, '.1f'),
-                             _fmt(entry['changed_max'] if method != 'shell' else None, 'd')])
+                             _fmt(entry['changed_max'] if method not in SCRIPTS else None, 'd')])
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
     lines = ['  '.join(cell.rjust(width) for cell, width in zip(row, widths)) for row in rows]
     lines.insert(1, '  '.join('-' * width for width in widths))
@@ -336,7 +376,7 @@ def main():
     parser.add_argument('--n', default='50,200,500', help='container counts, comma-separated')
     parser.add_argument('--repeat', type=int, default=1, help='runs per N and method; the median is shown')
     parser.add_argument('--methods', default=None,
-                        help='comma-separated among shell, modules, role, floor and the --baseline names '
+                        help='comma-separated among shell, cni, kernel, modules, role, floor and the --baseline names '
                              '(default: shell, modules, role if it exists, and the baselines)')
     parser.add_argument('--python', default=DEFAULT_PYTHON,
                         help='the managed host\'s Python (pyroute2 comes with it); default %(default)s')
@@ -366,7 +406,7 @@ def main():
         baselines[name or 'baseline'] = os.path.abspath(path)
     if not args.methods:
         methods += sorted(baselines)
-    unknown = set(methods) - set(['shell']) - set(PLAYBOOKS) - set(baselines)
+    unknown = set(methods) - set(SCRIPTS) - set(PLAYBOOKS) - set(baselines)
     if unknown:
         parser.error('unknown methods: %s' % ', '.join(sorted(unknown)))
     if args.profile:
