@@ -26,7 +26,7 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import nftables
+from ansible_collections.linuxnet.netns.plugins.module_utils import engine, nftables
 
 ZONE = 'linuxnet'
 POLICY = 'linuxnet-vxlan'
@@ -80,8 +80,7 @@ class Firewalld(object):
                                           policy=self._info('--info-policy=' + POLICY, permanent))
 
     def command(self, args, permanent):
-        flag = ['--permanent'] if permanent and not self.offline else []
-        return nftables.run_program(self.session.fd, [self.path] + flag + list(args))
+        return command(self.session, self.path, self.offline, args, permanent)
 
     def _info(self, option, permanent):
         try:
@@ -90,6 +89,12 @@ class Firewalld(object):
             if any(word in str(exc) for word in NOT_FOUND):
                 return None
             raise
+
+
+def command(session, path, offline, args, permanent):
+    """firewall-cmd (firewall-offline-cmd when offline, which has no runtime) with args."""
+    flag = ['--permanent'] if permanent and not offline else []
+    return nftables.run_program(session.fd, [path] + flag + list(args))
 
 
 ENABLED = '/etc/systemd/system/multi-user.target.wants/firewalld.service'
@@ -214,7 +219,8 @@ def plan(host, ref, space, flows_list, plan):
                                                        + args)) for permanent_step, args in steps)
         plan.add('change firewalld for network(s) %s: %s' % (', '.join(sorted(flows['name'] for flows in flows_list)),
                                                              commands),
-                 *_transaction(firewalld, steps))
+                 engine.Op(run_steps, firewalld.session, path=firewalld.path, offline=firewalld.offline, steps=steps),
+                 engine.Op(undo_steps, firewalld.session, path=firewalld.path, offline=firewalld.offline, steps=steps))
 
 
 def inverse(args):
@@ -240,26 +246,34 @@ def inverse(args):
     return [swapped]
 
 
-def _transaction(firewalld, steps):
-    """(apply, undo) of firewall-cmd steps: apply undoes its own first steps if a later one fails."""
+@engine.operation('firewalld.run')
+def run_steps(session, path, offline, steps):
+    """Run firewall-cmd steps [(permanent, args)...]; if one fails, undo the ones before it."""
+    _run_steps(lambda args, permanent: command(session, path, offline, args, permanent), steps)
+
+
+@engine.operation('firewalld.undo')
+def undo_steps(session, path, offline, steps):
+    """Undo firewall-cmd steps that were all made."""
+    _undo_steps(lambda args, permanent: command(session, path, offline, args, permanent), steps)
+
+
+def _run_steps(run, steps):
     done = []
+    try:
+        for step in steps:
+            run(step[1], step[0])
+            done.append(step)
+    except Exception:
+        _undo_steps(run, done)
+        raise
 
-    def undo_steps():
-        reload = any(args == ['--reload'] for dummy, args in done)
-        for permanent, args in reversed(done):
-            if args != ['--reload']:
-                for undo in inverse(args):
-                    firewalld.command(undo, permanent)
-        if reload:
-            firewalld.command(['--reload'], False)
-        del done[:]
 
-    def apply():
-        try:
-            for step in steps:
-                firewalld.command(step[1], step[0])
-                done.append(step)
-        except Exception:
-            undo_steps()
-            raise
-    return apply, undo_steps
+def _undo_steps(run, done):
+    reload = any(args == ['--reload'] for dummy, args in done)
+    for permanent, args in reversed(done):
+        if args != ['--reload']:
+            for undo in inverse(args):
+                run(undo, permanent)
+    if reload:
+        run(['--reload'], False)

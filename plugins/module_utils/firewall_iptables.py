@@ -23,7 +23,7 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces, nftables
+from ansible_collections.linuxnet.netns.plugins.module_utils import engine, namespaces, nftables
 
 FORWARD_CHAIN = 'LINUXNET-FORWARD'
 INPUT_CHAIN = 'LINUXNET-INPUT'
@@ -225,12 +225,18 @@ def after_restore(table, chain, target):
     table.rules[chain] = list(target)
 
 
-def load(session_fd, table, lines):
+@engine.operation('iptables.restore')
+def restore(session, tool, lines):
+    """Apply lines to the filter table with tool (iptables-nft-restore...), one transaction."""
+    load(session.fd, tool, lines)
+
+
+def load(session_fd, tool, lines):
     if not lines:
         return
-    path = nftables.find(table.tool('-restore'))
+    path = nftables.find(tool)
     if path is None:
-        raise nftables.NftError('%s not found' % table.tool('-restore'))
+        raise nftables.NftError('%s not found' % tool)
     script = '*filter\n%s\nCOMMIT\n' % '\n'.join(lines)
     nftables.run_program(session_fd, [path, '-w', '--noflush'], script)
 

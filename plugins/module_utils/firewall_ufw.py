@@ -19,7 +19,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import nftables
+from ansible_collections.linuxnet.netns.plugins.module_utils import engine, nftables
 
 COMMENT = "comment 'linuxnet-netns:%s'"
 
@@ -99,14 +99,17 @@ def plan(host, ref, space, flows_list, plan):
         target = wanted if opens else []
         for rule in current:
             if rule not in target:
-                plan.add('remove ufw rule %s' % rule, _ufw(host, ref, ufw, deletion(rule)),
-                         _ufw(host, ref, ufw, _args(rule)))
+                plan.add('remove ufw rule %s' % rule, _ufw(space, ufw, deletion(rule)), _ufw(space, ufw, _args(rule)))
         for rule in target:
             if rule not in current:
-                plan.add('add ufw rule %s' % rule, _ufw(host, ref, ufw, _args(rule)),
-                         _ufw(host, ref, ufw, deletion(rule)))
+                plan.add('add ufw rule %s' % rule, _ufw(space, ufw, _args(rule)), _ufw(space, ufw, deletion(rule)))
         plan.state('ufw %s' % flows['name'], current, target)
 
 
-def _ufw(host, ref, ufw, args):
-    return lambda: nftables.run_program(host.session(ref).fd, [ufw.path] + args)
+def _ufw(space, ufw, args):
+    return engine.Op(run_ufw, space.session, argv=[ufw.path] + args)
+
+
+@engine.operation('ufw.run')
+def run_ufw(session, argv):
+    nftables.run_program(session.fd, argv)

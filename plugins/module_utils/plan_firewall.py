@@ -39,7 +39,7 @@ import copy
 import ipaddress
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import (
-    firewall_firewalld, firewall_iptables, firewall_ufw, nftables)
+    engine, firewall_firewalld, firewall_iptables, firewall_ufw, nftables)
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure, netns_of
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
@@ -178,7 +178,8 @@ def _plan_chain(host, ref, space, table, chain, render, hook, flows_list, plan):
         names = ', '.join(sorted(ours))
         plan.add('%s %s in %s: chain %s%s' % (verb, names, space.label, chain,
                                               ', jumped to from %s' % where if where else ''),
-                 _loader(host, ref, table, lines), _loader(host, ref, table, undo))
+                 engine.Op(firewall_iptables.restore, space.session, tool=table.tool('-restore'), lines=lines),
+                 engine.Op(firewall_iptables.restore, space.session, tool=table.tool('-restore'), lines=undo))
         firewall_iptables.after_restore(table, chain, target)
     if _mine(current, ours) or _mine(target, ours):
         plan.state('%s (%s)' % (key, space.label) if ref is not None else key,
@@ -187,10 +188,6 @@ def _plan_chain(host, ref, space, table, chain, render, hook, flows_list, plan):
 
 def _mine(rules, ours):
     return [rule for rule in rules if firewall_iptables.owner_of(rule) in ours]
-
-
-def _loader(host, ref, table, lines):
-    return lambda: firewall_iptables.load(host.session(ref).fd, table, lines)
 
 
 def _warn_nft_drops(space, flows_list, plan):

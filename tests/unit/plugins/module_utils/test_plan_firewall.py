@@ -191,11 +191,10 @@ def test_firewalld_transaction_undoes_its_own_first_steps_when_one_fails():
             if args == ['--zone=linuxnet', '--add-interface=dbr0'] and permanent:
                 raise nftables.NftError('firewall-cmd failed (exit 114): ZONE_CONFLICT')
 
-    apply, dummy = firewall_firewalld._transaction(Daemon(), [
-        (True, ['--new-zone=linuxnet']), (True, ['--zone=linuxnet', '--set-target=ACCEPT']),
-        (True, ['--zone=linuxnet', '--add-interface=dbr0']), (False, ['--reload'])])
+    steps = [(True, ['--new-zone=linuxnet']), (True, ['--zone=linuxnet', '--set-target=ACCEPT']),
+             (True, ['--zone=linuxnet', '--add-interface=dbr0']), (False, ['--reload'])]
     with pytest.raises(nftables.NftError):
-        apply()
+        firewall_firewalld._run_steps(Daemon().command, steps)
     assert calls[3:] == [(True, ['--delete-zone=linuxnet'])]
 
 
@@ -217,7 +216,7 @@ def docker_host(monkeypatch):
     monkeypatch.setattr(nftables, 'ruleset_json', lambda fd: [{'table': {'family': 'ip', 'name': 'filter'}}])
     monkeypatch.setattr(firewall_iptables, 'read_tables',
                         lambda session, objects, families: [firewall_iptables.Table(4, 'nft', DOCKER_SAVE)])
-    monkeypatch.setattr(firewall_iptables, 'load', lambda fd, table, lines: loaded.append(lines))
+    monkeypatch.setattr(firewall_iptables, 'load', lambda fd, tool, lines: loaded.append(lines))
     return loaded
 
 
@@ -246,3 +245,45 @@ def test_plan_with_firewall_none_warns_and_changes_nothing(docker_host):
 def test_bad_firewall_value_is_refused():
     with pytest.raises(ValidationError, match="firewall 'open' is not one of auto, none"):
         flows(firewall='open')
+
+
+def test_the_iptables_opening_is_data_and_applying_it_restores_those_lines(docker_host):
+    plan = Plan()
+    plan_firewall.plan(FakeHost(), [flows(**BRIDGE)], plan)
+    (change,) = plan.as_data()
+    assert change['apply']['op'] == change['undo']['op'] == 'iptables.restore'
+    assert change['apply']['on'] == "the module's own namespace"
+    assert change['apply']['args']['tool'] == 'iptables-nft-restore'
+    plan.apply()
+    assert docker_host == [change['apply']['args']['lines']]
+
+
+def test_firewalld_and_ufw_changes_are_commands_as_data(monkeypatch):
+    ran = []
+    monkeypatch.setattr(nftables, 'run_program', lambda fd, argv, script=None: ran.append(argv) or '')
+    steps = [(True, ['--new-zone=linuxnet']), (False, ['--reload'])]
+    session = FakeSession()
+    firewall_firewalld.run_steps(session, '/usr/bin/firewall-cmd', False, steps)
+    assert ran == [['/usr/bin/firewall-cmd', '--permanent', '--new-zone=linuxnet'], ['/usr/bin/firewall-cmd', '--reload']]
+    del ran[:]
+    firewall_firewalld.undo_steps(session, '/usr/bin/firewall-offline-cmd', True, steps[:1])
+    assert ran == [['/usr/bin/firewall-offline-cmd', '--delete-zone=linuxnet']]
+    plan = Plan()
+    ufw = firewall_ufw.Ufw('/usr/sbin/ufw', [])
+    monkeypatch.setattr(firewall_ufw, 'rules', lambda flows: ['route allow in on dbr0 comment linuxnet-netns:dbr0'])
+
+    class Space(object):
+        label = 'own'
+
+        def __init__(self):
+            self.session = session
+            self.ufw = ufw
+
+    firewall_ufw.plan(FakeHost(), None, Space(), [flows()], plan)
+    (change,) = plan.as_data()
+    assert change['apply']['op'] == change['undo']['op'] == 'ufw.run'
+    assert change['apply']['args']['argv'][0] == '/usr/sbin/ufw'
+    assert change['undo']['args']['argv'][:3] == ['/usr/sbin/ufw', 'route', 'delete']
+    del ran[:]
+    plan.apply()
+    assert ran == [change['apply']['args']['argv']]

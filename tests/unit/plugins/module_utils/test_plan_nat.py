@@ -12,7 +12,7 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, nftables, plan_firewall, plan_nat
+from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, nat_render, nat_rules, nftables, plan_firewall, plan_nat
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, expand_items
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
@@ -36,13 +36,13 @@ def defaults(**values):
 
 def spec(**values):
     values.setdefault('name', 'br0')
-    return plan_nat.rule_set(item(**values))
+    return nat_rules.rule_set(item(**values))
 
 
 # -- validation -----------------------------------------------------------------
 @pytest.mark.parametrize('name', ['br0', 'lan', 'a', '1', 'x.y-z_0', 'fwd', '-', 'a' * 64])
 def test_name_accepted(name):
-    assert plan_nat.rule_set_name(name) == name
+    assert nat_rules.rule_set_name(name) == name
 
 
 @pytest.mark.parametrize('name, message', [
@@ -57,7 +57,7 @@ def test_name_accepted(name):
 ])
 def test_name_refused(name, message):
     with pytest.raises(ValidationError, match=message):
-        plan_nat.rule_set_name(name)
+        nat_rules.rule_set_name(name)
 
 
 @pytest.mark.parametrize('values, message', [
@@ -96,16 +96,16 @@ def test_protocol_refused():
 
 def test_protocol_checked_without_argument_spec():
     with pytest.raises(ValidationError, match="protocol 'icmp' is not supported"):
-        plan_nat.rule_set(dict(name='x', state='present', source=None, publish=[
+        nat_rules.rule_set(dict(name='x', state='present', source=None, publish=[
             dict(protocol='icmp', host_port=1, address='10.0.0.2')]))
 
 
 def test_aggregate_position_in_message():
     params = defaults(aggregate=[dict(name='a', source='10.0.0.0/24'), dict(name='b', source='10.0.1.1/24')])
     items = expand_items(params, OPTIONS, plan_nat.REQUIRED)
-    plan_nat.rule_set(items[0])
+    nat_rules.rule_set(items[0])
     with pytest.raises(ValidationError, match=r'^aggregate item 2 \(name=b\): source'):
-        plan_nat.rule_set(items[1])
+        nat_rules.rule_set(items[1])
 
 
 def test_same_port_different_protocol_or_address_is_fine():
@@ -120,13 +120,13 @@ def test_same_port_different_protocol_or_address_is_fine():
 
 def test_sources_deduplicated_and_absent_needs_only_a_name():
     assert spec(source=['10.0.0.0/24', '10.0.0.0/24'])['sources'] == [ipaddress.ip_network(u'10.0.0.0/24')]
-    assert plan_nat.rule_set(item(name='br0', state='absent', source='10.0.0.1/24')) == dict(name='br0', state='absent')
+    assert nat_rules.rule_set(item(name='br0', state='absent', source='10.0.0.1/24')) == dict(name='br0', state='absent')
 
 
 # -- rendering ------------------------------------------------------------------
 def test_render_seed_001():
     """iptables -t nat -A POSTROUTING -s SUBNET -j MASQUERADE, FORWARD -i/-o accept, with out_interface."""
-    chains = plan_nat.render(spec(source='192.168.11.0/24', in_interface='veth0s0', out_interface='ens33'))
+    chains = nat_render.render(spec(source='192.168.11.0/24', in_interface='veth0s0', out_interface='ens33'))
     assert chains == {
         'forward.br0': [
             'type filter hook forward priority filter; policy accept;',
@@ -141,12 +141,12 @@ def test_render_seed_001():
 
 
 def test_render_docker_like_bridge_with_published_port():
-    chains = plan_nat.render(spec(source=['10.0.7.0/24', 'fd00:7::/64'], in_interface='br0',
+    chains = nat_render.render(spec(source=['10.0.7.0/24', 'fd00:7::/64'], in_interface='br0',
                                   publish=[dict(host_port=8080, address='10.0.7.2', port=80),
                                            dict(protocol='udp', host_port=53, address='10.0.7.3',
                                                 host_address='203.0.113.2'),
                                            dict(host_port=443, address='fd00:7::2')]))
-    assert plan_nat.text_lines(chains) == [
+    assert nat_render.text_lines(chains) == [
         'chain prerouting.br0 {',
         '  type nat hook prerouting priority dstnat; policy accept;',
         '  meta nfproto ipv4 fib daddr type local tcp dport 8080 dnat ip to 10.0.7.2:80',
@@ -182,22 +182,22 @@ def test_render_docker_like_bridge_with_published_port():
 
 
 def test_render_without_interfaces_matches_the_subnets():
-    chains = plan_nat.render(spec(source='10.0.0.0/24'))
+    chains = nat_render.render(spec(source='10.0.0.0/24'))
     assert chains['forward.br0'][1:] == ['ip saddr 10.0.0.0/24 accept',
                                          'ip daddr 10.0.0.0/24 ct state established,related accept']
     assert chains['postrouting.br0'][1:] == ['ip saddr 10.0.0.0/24 ip daddr != 10.0.0.0/24 masquerade']
 
 
 def test_render_masquerade_false_keeps_what_publishing_needs():
-    chains = plan_nat.render(spec(source='10.0.0.0/24', in_interface='br0', masquerade=False,
+    chains = nat_render.render(spec(source='10.0.0.0/24', in_interface='br0', masquerade=False,
                                   publish=[dict(host_port=80, address='10.0.0.2')]))
     assert all('saddr 10.0.0.0/24 oifname' not in rule for rule in chains['postrouting.br0'])
     assert len(chains['postrouting.br0']) == 3
 
 
 def test_render_leaves_out_empty_chains_and_absent_is_empty():
-    assert sorted(plan_nat.render(spec(source='10.0.0.0/24', masquerade=False))) == ['forward.br0']
-    assert plan_nat.render(plan_nat.rule_set(item(name='br0', state='absent'))) == {}
+    assert sorted(nat_render.render(spec(source='10.0.0.0/24', masquerade=False))) == ['forward.br0']
+    assert nat_render.render(nat_rules.rule_set(item(name='br0', state='absent'))) == {}
 
 
 @pytest.mark.parametrize('chain, owner', [
@@ -205,7 +205,7 @@ def test_render_leaves_out_empty_chains_and_absent_is_empty():
     ('output.-', '-'), ('postrouting.', None), ('input.br0', None), ('c', None), ('FORWARD', None),
 ])
 def test_owner_of(chain, owner):
-    assert plan_nat.owner_of(chain) == owner
+    assert nat_render.owner_of(chain) == owner
 
 
 # -- nft text -------------------------------------------------------------------
@@ -249,9 +249,9 @@ def test_parse_listing():
 
 
 def test_scratch_script_parses_back_to_the_rendering():
-    chains = plan_nat.render(spec(source='10.0.7.0/24', in_interface='br0',
+    chains = nat_render.render(spec(source='10.0.7.0/24', in_interface='br0',
                                   publish=[dict(host_port=80, address='10.0.7.2')]))
-    script = plan_nat.scratch_script([chains, {}])
+    script = nat_render.scratch_script([chains, {}])
     assert script.startswith('table inet linuxnet_netns_0 {\n\tchain prerouting.br0 {\n')
     assert nftables.parse_listing(script)[('inet', 'linuxnet_netns_0')] == chains
 
@@ -292,9 +292,9 @@ def test_transaction_removes_chains_then_the_table():
 def test_replaced_keeps_other_owners_and_foreign_chains():
     table = dict(A, **B)
     table['mine'] = []
-    assert plan_nat.replaced(table, 'a', {}) == dict(B, mine=[])
-    assert plan_nat.replaced(dict(A), 'a', {}) is None
-    assert plan_nat.owned(table, 'b') == B
+    assert nat_render.replaced(table, 'a', {}) == dict(B, mine=[])
+    assert nat_render.replaced(dict(A), 'a', {}) is None
+    assert nat_render.owned(table, 'b') == B
 
 
 # -- the planner, with nft and the sysctls faked ----------------------------------
@@ -354,7 +354,7 @@ def kernel(monkeypatch):
 
 def _as_listing(chains):
     return '\n'.join(nftables.table_script('inet', 'linuxnet_netns',
-                                           [(c, chains[c]) for c in plan_nat.ordered(chains)])) + '\n'
+                                           [(c, chains[c]) for c in nat_render.ordered(chains)])) + '\n'
 
 
 def planned(*items):
@@ -379,7 +379,7 @@ def test_plan_new_rule_set(kernel):
 
 def test_plan_converged_is_unchanged(kernel):
     wanted = item(name='br0', source='10.0.7.0/24', in_interface='br0')
-    kernel['listing'] = _as_listing(plan_nat.render(plan_nat.rule_set(wanted)))
+    kernel['listing'] = _as_listing(nat_render.render(nat_rules.rule_set(wanted)))
     kernel['sysctl'][4] = 1
     plan = planned(wanted)
     assert not plan.changed
@@ -387,8 +387,8 @@ def test_plan_converged_is_unchanged(kernel):
 
 
 def test_plan_update_and_remove_keep_other_rule_sets(kernel):
-    other = plan_nat.render(spec(name='other', source='10.1.0.0/24'))
-    mine = plan_nat.render(spec(name='br0', source='10.0.7.0/24'))
+    other = nat_render.render(spec(name='other', source='10.1.0.0/24'))
+    mine = nat_render.render(spec(name='br0', source='10.0.7.0/24'))
     kernel['listing'] = _as_listing(dict(other, **mine))
     kernel['sysctl'][4] = 1
     plan = planned(item(name='br0', source='10.0.8.0/24'))
@@ -408,8 +408,8 @@ def test_plan_update_and_remove_keep_other_rule_sets(kernel):
 
 
 def test_plan_aggregate_removing_every_rule_set_removes_the_table_once(kernel):
-    kernel['listing'] = _as_listing(dict(plan_nat.render(spec(name='a', source='10.1.0.0/24')),
-                                         **plan_nat.render(spec(name='b', source='10.2.0.0/24'))))
+    kernel['listing'] = _as_listing(dict(nat_render.render(spec(name='a', source='10.1.0.0/24')),
+                                         **nat_render.render(spec(name='b', source='10.2.0.0/24'))))
     params = defaults(state='absent', aggregate=[dict(name='a'), dict(name='b')])
     plan = Plan()
     plan_nat.plan(FakeHost(), expand_items(params, OPTIONS, plan_nat.REQUIRED), plan)
@@ -421,7 +421,7 @@ def test_plan_aggregate_removing_every_rule_set_removes_the_table_once(kernel):
 
 
 def test_plan_undo_restores_what_was_there(kernel):
-    before = plan_nat.render(spec(name='br0', source='10.0.7.0/24'))
+    before = nat_render.render(spec(name='br0', source='10.0.7.0/24'))
     kernel['listing'] = _as_listing(before)
     kernel['sysctl'][4] = 1
     plan = planned(item(name='br0', source='10.0.9.0/24'))
@@ -493,7 +493,7 @@ def test_missing_nft_is_said_plainly(kernel, monkeypatch):
 
 
 def test_masquerade_exclude_renders_per_family_and_checks_family():
-    chains = plan_nat.render(spec(source=['10.0.7.0/24', 'fd00:7::/64'], in_interface='br0',
+    chains = nat_render.render(spec(source=['10.0.7.0/24', 'fd00:7::/64'], in_interface='br0',
                                   masquerade_exclude=['10.88.0.0/16', '10.99.0.0/24', '10.88.0.0/16']))
     assert chains['postrouting.br0'][1:] == [
         'ip saddr 10.0.7.0/24 oifname != "br0" ip daddr != { 10.88.0.0/16, 10.99.0.0/24 } masquerade',
@@ -503,3 +503,17 @@ def test_masquerade_exclude_renders_per_family_and_checks_family():
         spec(source='10.0.7.0/24', masquerade_exclude='fd00:9::/64')
     with pytest.raises(ValidationError, match='host bits'):
         spec(source='10.0.7.0/24', masquerade_exclude='10.88.0.1/16')
+
+
+def test_plan_is_data_and_applying_it_does_what_it_says(kernel):
+    plan = planned(item(name='br0', netns='r', source='10.0.7.0/24', in_interface='br0'))
+    (sysctl, rules) = plan.as_data()
+    assert sysctl['apply'] == dict(op='sysctl.write', on='netns r',
+                                   args=dict(path='/proc/sys/net/ipv4/ip_forward', value=1))
+    assert sysctl['undo']['args'] == dict(path='/proc/sys/net/ipv4/ip_forward', value=0)
+    assert rules['apply']['op'] == rules['undo']['op'] == 'nft.apply'
+    assert rules['apply']['args']['script'].startswith('add table inet linuxnet_netns\n')
+    assert rules['undo']['args'] == dict(script='delete table inet linuxnet_netns\n')
+    plan.apply()
+    assert kernel['written'] == [('/proc/sys/net/ipv4/ip_forward', 1)]
+    assert kernel['loaded'] == [rules['apply']['args']['script']]
