@@ -10,6 +10,8 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+
 NETNS_OPTIONS = dict(
     netns=dict(type='str'),
 )
@@ -48,3 +50,60 @@ def module_kwargs(options):
     spec = copy.deepcopy(options)
     spec['aggregate'] = dict(type='list', elements='dict')
     return dict(argument_spec=spec, supports_check_mode=True)
+
+
+# -- rules between the options of one item ------------------------------------------------------
+# Declared next to a planner's options (RULES) and applied to every item, top level and each
+# aggregate entry alike (engine.expand_items), and to nested items (a route's nexthops).
+
+def _given(values, key):
+    value = values.get(key)
+    return value is not None and value is not False and value not in ('', [])
+
+
+def _words(keys, conjunction):
+    keys = list(keys)
+    return keys[0] if len(keys) == 1 else '%s %s %s' % (', '.join(keys[:-1]), conjunction, keys[-1])
+
+
+def exclusive(*groups, **kwargs):
+    """At most one of the groups (an option, or a tuple of options) may be given."""
+    groups = [group if isinstance(group, tuple) else (group,) for group in groups]
+    message = kwargs.get('message')
+
+    def check(values):
+        given = [group for group in groups if any(_given(values, key) for key in group)]
+        if len(given) > 1:
+            return message or '%s are mutually exclusive' % _words([key for group in given for key in group
+                                                                       if _given(values, key)], 'and')
+        return None
+    return check
+
+
+def needs(key, value, required, message=None):
+    """When option key is value, every option in required must be given."""
+    def check(values):
+        if values.get(key) == value and not all(_given(values, name) for name in required):
+            condition = key if value is True else '%s=%s' % (key, value)
+            return message or '%s needs %s' % (condition, _words(required, 'and'))
+        return None
+    return check
+
+
+def one_of(keys, message, when=None):
+    """At least one of keys must be given (when=(key, value): only then)."""
+    def check(values):
+        if when is not None and values.get(when[0]) != when[1]:
+            return None
+        if not any(_given(values, key) for key in keys):
+            return message
+        return None
+    return check
+
+
+def check_rules(values, rules, where=''):
+    """Raise ValidationError (prefixed with where) for the first rule values break."""
+    for rule in rules:
+        broken = rule(values)
+        if broken:
+            raise ValidationError(where + broken)

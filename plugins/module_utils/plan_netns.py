@@ -10,8 +10,8 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces, validation
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, namespaces, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Op, PlanFailure, operation
 
 OPTIONS = dict(
     name=dict(type='list', elements='str'),
@@ -23,6 +23,7 @@ OPTIONS = dict(
     force=dict(type='bool', default=False),
 )
 REQUIRED = ('name',)
+RULES = (argspec.exclusive('pid', 'path'),)
 LOOPBACK_IFINDEX = 1  # the kernel gives lo this index in every network namespace
 
 
@@ -50,8 +51,6 @@ class Existing(object):
 
 
 def _source_of(item):
-    if item['pid'] is not None and item['path']:
-        raise validation.ValidationError('pid and path are mutually exclusive')
     if item['pid'] is not None:
         return '/proc/%d/ns/net' % item['pid']
     return item['path']
@@ -117,8 +116,7 @@ def _describe(existing, nsid, loopback_up=None):
 
 def _plan_absent(host, plan, name, existing, force, users_of):
     if existing.stale:
-        plan.add('remove stale file %s (not a namespace)' % existing.path,
-                 lambda: namespaces.delete(name))
+        plan.add('remove stale file %s (not a namespace)' % existing.path, Op(_delete, name=name))
         plan.state(name, dict(path=existing.path, stale=True), None)
         return
     if not existing.exists:
@@ -134,14 +132,8 @@ def _plan_absent(host, plan, name, existing, force, users_of):
     if not users:
         host.namespaces.remove(name, keep)
 
-    def remove():
-        host.forget(name)
-        namespaces.delete(name)
-
-    def restore():
-        namespaces.attach(name, '/proc/%d/fd/%d' % (os.getpid(), keep))
-
-    plan.add('remove namespace %s' % name, remove, restore)
+    plan.add('remove namespace %s' % name, Op(_remove, host, name=name),
+             Op(_attach, name=name, source='/proc/%d/fd/%d' % (os.getpid(), keep)))
     plan.state(name, dict(path=existing.path, inode=existing.ident[1]), None)
 
 
@@ -169,25 +161,21 @@ def _plan_present(host, own, plan, name, existing, item, source, source_ident, n
         target_ref, target_fd = None, None
 
     if repoint:
-        def do_repoint():
-            host.forget(name)
-            namespaces.delete(name)
-            namespaces.attach(name, source)
-        plan.add('re-point namespace %s to %s' % (name, source), do_repoint)
+        plan.add('re-point namespace %s to %s' % (name, source), Op(_repoint, host, name=name, source=source))
     elif not existing.exists and source:
         plan.add('attach namespace %s to %s' % (name, source),
-                 lambda: namespaces.attach(name, source), lambda: namespaces.delete(name))
+                 Op(_attach, name=name, source=source), Op(_delete, name=name))
         host.namespaces.create(name)
     elif not existing.exists:
         host.namespaces.create(name)
         summary = ('replace stale file %s with namespace %s' % (existing.path, name) if existing.stale
                    else 'create namespace %s' % name)
-        plan.add(summary, lambda: namespaces.create(name), lambda: namespaces.delete(name))
+        plan.add(summary, Op(_create, name=name), Op(_delete, name=name))
 
     if loopback and not (target_ref and _lo_is_up(host, target_ref)):
         fresh = target_ref is None
-        plan.add('bring lo up in namespace %s' % name, lambda: _set_lo(host, name, fresh, 'up'),
-                 lambda: _set_lo(host, name, fresh, 'down'))
+        plan.add('bring lo up in namespace %s' % name, Op(_set_lo, host, name=name, fresh=fresh, state='up'),
+                 Op(_set_lo, host, name=name, fresh=fresh, state='down'))
 
     current_nsid = None
     if target_fd is not None:
@@ -198,7 +186,7 @@ def _plan_present(host, own, plan, name, existing, item, source, source_ident, n
         if current_nsid is not None:
             raise PlanFailure('namespace %s already has nsid %d; the kernel does not change an '
                               'assigned nsid' % (name, current_nsid))
-        plan.add('set nsid %d for namespace %s' % (nsid, name), lambda: _set_nsid(own, name, nsid))
+        plan.add('set nsid %d for namespace %s' % (nsid, name), Op(_set_nsid, own, name=name, nsid=nsid))
 
     after = dict(path=existing.path,
                  inode=before['inode'] if before and not repoint else '(new)' if not source
@@ -213,6 +201,34 @@ def _plan_present(host, own, plan, name, existing, item, source, source_ident, n
     plan.report(lambda applied: _report(plan, own, name, known))
 
 
+@operation('netns.create')
+def _create(target, name):
+    namespaces.create(name)
+
+
+@operation('netns.delete')
+def _delete(target, name):
+    namespaces.delete(name)
+
+
+@operation('netns.attach')
+def _attach(target, name, source):
+    namespaces.attach(name, source)
+
+
+@operation('netns.remove')
+def _remove(host, name):
+    host.forget(name)
+    namespaces.delete(name)
+
+
+@operation('netns.repoint')
+def _repoint(host, name, source):
+    _remove(host, name)
+    namespaces.attach(name, source)
+
+
+@operation('netns.loopback')
 def _set_lo(host, name, fresh, state):
     session = host.session(name)
     # in a namespace this task just made, lo is known without asking
@@ -220,6 +236,7 @@ def _set_lo(host, name, fresh, state):
     session.call('bring lo %s' % state, 'link', 'set', index=index, state=state)
 
 
+@operation('netns.set_nsid')
 def _set_nsid(own, name, nsid):
     fd = namespaces.open_namespace(namespaces.path_of(name))
     try:

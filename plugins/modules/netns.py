@@ -149,7 +149,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, eng
 def main():
     options = argspec.item_options(plan_netns.OPTIONS, shared=False)
     module = AnsibleModule(**argspec.module_kwargs(options))
-    engine.run(module, plan_netns.plan, options, plan_netns.REQUIRED)
+    engine.run(module, plan_netns.plan, options, plan_netns.REQUIRED, rules=plan_netns.RULES)
 
 
 if __name__ == '__main__':

@@ -176,7 +176,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, eng
 def main():
     options = argspec.item_options(plan_routes.OPTIONS)
     module = AnsibleModule(**argspec.module_kwargs(options))
-    engine.run(module, plan_routes.plan, options, plan_routes.REQUIRED)
+    engine.run(module, plan_routes.plan, options, plan_routes.REQUIRED, rules=plan_routes.RULES)
 
 
 if __name__ == '__main__':

@@ -8,14 +8,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import info
+from ansible_collections.linuxnet.netns.plugins.module_utils import info, info_discovery
 
 DEV = 4
 HOST_INODE, BLUE_INODE, RED_INODE = 4026531840, 4026532296, 4026532400
 
 
 def namespace(inode, own=False, names=(), paths=(), pids=(), links=None, docker=()):
-    entry = info.Namespace((DEV, inode), own)
+    entry = info_discovery.Namespace((DEV, inode), own)
     entry.names = list(names)
     entry.paths = list(paths)
     entry.docker = list(docker)
@@ -40,11 +40,11 @@ def test_mountinfo_lists_network_namespace_mounts_only():
         '22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n',
         'garbage\n',
     ]
-    assert info.nsfs_mounts(lines) == ['/run/netns/blue', '/srv/my ns']
+    assert info_discovery.nsfs_mounts(lines) == ['/run/netns/blue', '/srv/my ns']
 
 
 def test_unescape_mount_path():
-    assert info.unescape_mount_path('/a\\040b\\011c\\134d') == '/a b\tc\\d'
+    assert info_discovery.unescape_mount_path('/a\\040b\\011c\\134d') == '/a b\tc\\d'
 
 
 def test_reference_prefers_name_then_init_then_path_then_process():
@@ -58,11 +58,11 @@ def test_reference_prefers_name_then_init_then_path_then_process():
 
 def test_openers_try_own_path_first_then_files_then_processes():
     entry = namespace(1, own=True, paths=['/run/netns/x'], pids=[3])
-    assert entry.openers() == [info.OWN_PATH, '/run/netns/x', '/proc/3/ns/net']
+    assert entry.openers() == [info_discovery.OWN_PATH, '/run/netns/x', '/proc/3/ns/net']
 
 
 def host_of(*entries):
-    host = info.Host()
+    host = info_discovery.Host()
     for entry in entries:
         host.found.append(entry)
         host._by_ident[entry.ident] = entry

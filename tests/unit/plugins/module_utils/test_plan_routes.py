@@ -12,7 +12,7 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import plan_routes
+from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, plan_routes, route_model
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
@@ -30,7 +30,10 @@ def item(**values):
 
 
 def desired(**values):
-    return plan_routes.desired_route(item(**values))
+    """An item as a module task gets it: the rules between options first (engine.expand_items), then the route."""
+    values = item(**values)
+    argspec.check_rules(values, route_model.RULES, values['_where'])
+    return route_model.desired_route(values)
 
 
 # ---- desired_route: normal form -------------------------------------------------------------
@@ -223,10 +226,10 @@ def test_interface_given_must_match_interface_left_out_need_not():
     session = routes_session(v4=connected_v4() + [record('10.2.0.0', 24, gateway='10.0.0.1', oif=1)])
     assert plan_for(session, dict(dest='10.2.0.0/24', gateway='10.0.0.1'))[0].changes == []
     assert plan_for(session, dict(dest='10.2.0.0/24', gateway='10.0.0.1', interface='eth0'))[0].changes == []
-    current = plan_routes.current_routes(session, 4)[(4, MAIN, ipaddress.ip_network(u'10.2.0.0/24'), None, 0, 0)]
+    current = route_model.current_routes(session, 4)[(4, MAIN, ipaddress.ip_network(u'10.2.0.0/24'), None, 0, 0)]
     assert current['interface'] == 'eth0'
-    assert plan_routes.differs(current, desired(dest='10.2.0.0/24', gateway='10.0.0.1', interface='eth1'))
-    assert not plan_routes.differs(current, desired(dest='10.2.0.0/24', gateway='10.0.0.1'))
+    assert route_model.differs(current, desired(dest='10.2.0.0/24', gateway='10.0.0.1', interface='eth1'))
+    assert not route_model.differs(current, desired(dest='10.2.0.0/24', gateway='10.0.0.1'))
 
 
 def test_a_dev_route_compares_its_source_and_scope():

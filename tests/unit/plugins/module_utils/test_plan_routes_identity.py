@@ -10,7 +10,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import plan_routes
+from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, plan_routes, route_model
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
@@ -127,8 +127,10 @@ def test_nexthops_replace_a_plain_route_and_absent_needs_the_same_set():
     (dict(gateway='10.1.0.1', tos=256), r'tos 256 is out of range'),
 ])
 def test_bad_input_is_refused(values, message):
+    values = item(dest='default', **values)
     with pytest.raises(ValidationError, match=message):
-        plan_routes.desired_route(item(dest='default', **values))
+        argspec.check_rules(values, route_model.RULES, values['_where'])  # as engine.expand_items does
+        route_model.desired_route(values)
 
 
 # ---- IPv6 source-specific routes, tos: other identities -------------------------------------------
