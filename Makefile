@@ -28,13 +28,20 @@ become-test: bootstrap
 role-test: bootstrap
 	tests/lab/role-test.sh
 
-.PHONY: playbooks molecule molecule-vm bench
+.PHONY: playbooks molecule molecule-vm bench bench-fleet
 
-# Time and memory of the seeds' shell commands against the modules and the role, N containers on
-# one bridge, each in its own sandbox (docs/performance.md). BENCH_N=50,200,500 BENCH_REPEAT=3.
+# Time and memory of the seeds' shell commands, CNI's reference plugins and the kernel's floor
+# against the modules and the role, N containers (past 1000: over several bridges), each method in
+# its own sandbox (docs/performance.md). BENCH_N=50,200,500 BENCH_REPEAT=3 BENCH_METHODS=...
 bench: bootstrap
 	/usr/bin/python3 benchmarks/run.py --n $${BENCH_N:-50,200,500} --repeat $${BENCH_REPEAT:-3} \
-	  --json $${BENCH_JSON:-.build/bench.json}
+	  --methods $${BENCH_METHODS:-shell,cni,kernel,modules,role} --json $${BENCH_JSON:-.build/bench.json}
+
+# The role on lab fleets of 4 and 40 hosts, 25 containers each, host-gw and vxlan: converge, rerun,
+# removal of a host (benchmarks/fleet.py). BENCH_HOSTS=4,40 BENCH_MODES=host-gw,vxlan.
+bench-fleet: bootstrap
+	/usr/bin/python3 benchmarks/fleet.py --hosts $${BENCH_HOSTS:-4,40} --modes $${BENCH_MODES:-host-gw,vxlan} \
+	  --json $${BENCH_FLEET_JSON:-.build/bench-fleet.json}
 
 # The seed playbooks (playbooks/seed-*.yml), each twice in a sandbox, then their kernel state.
 playbooks: bootstrap

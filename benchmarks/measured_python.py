@@ -77,7 +77,7 @@ def main():
     if log:
         with open(log, 'a') as out:
             out.write(json.dumps(dict(module=name, wall=wall, user=usage.ru_utime, system=usage.ru_stime,
-                                      maxrss_kib=usage.ru_maxrss)) + '\n')
+                                      maxrss_kib=usage.ru_maxrss, host=os.uname()[1])) + '\n')
     sys.exit(os.waitstatus_to_exitcode(status) if hasattr(os, 'waitstatus_to_exitcode')
              else (status >> 8))
 

@@ -277,7 +277,7 @@ def loadavg():
         return float(source.read().split()[0])
 
 
-def measure(method, count, python, profile_dir, strace_dir, baselines):
+def measure(method, count, python, profile_dir, strace_dir, baselines, collections=None):
     handle, out = tempfile.mkstemp(prefix='bench-result-', suffix='.json')
     os.close(handle)
     env = dict(os.environ)
@@ -290,6 +290,8 @@ def measure(method, count, python, profile_dir, strace_dir, baselines):
             '--count', str(count), '--python', python, '--out', out]
     if method in baselines:
         argv += ['--collections', baselines[method]]
+    elif collections:
+        argv += ['--collections', collections]
     try:
         subprocess.run(argv, env=env, check=True, timeout=RUN_TIMEOUT * 5)
         with open(out) as source:
@@ -388,7 +390,9 @@ def main():
                         help='also run the modules playbook with the collection under this collections '
                              'path, as method NAME (default "baseline"); may be repeated')
     parser.add_argument('--inner', help=argparse.SUPPRESS)
-    parser.add_argument('--collections', help=argparse.SUPPRESS)
+    parser.add_argument('--collections', metavar='DIR',
+                        help='collections path of the collection under test for every Ansible method '
+                             '(default: the work tree, .build/collections); benchmarks/snapshot.sh makes one')
     parser.add_argument('--count', type=int, help=argparse.SUPPRESS)
     parser.add_argument('--out', help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -421,7 +425,8 @@ def main():
         for repeat in range(args.repeat):
             for method in methods:
                 load = loadavg()
-                result = measure(method, count, python, args.profile, args.strace, baselines)
+                result = measure(method, count, python, args.profile, args.strace, baselines,
+                                 args.collections and os.path.abspath(args.collections))
                 result.update(repeat=repeat + 1, loadavg_before=load)
                 runs.append(result)
                 phases = result.get('phases', {})

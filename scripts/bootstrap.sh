@@ -8,6 +8,9 @@ cd "$top"
 apt_packages=(python3 python3-venv python3-pyroute2 iproute2 nftables iptables
               openssh-server openssh-client iputils-ping procps util-linux make git
               shellcheck   # without it ansible-test sanity skips its check of the shell scripts
+              # make bench: CNI's reference plugins (/usr/lib/cni), the peer it is measured against;
+              # strace for its system call counts (benchmarks/run.py --strace)
+              containernetworking-plugins strace
               # tests/vm: the image is built with debootstrap and mke2fs, booted by qemu
               qemu-system-x86 qemu-utils debootstrap debian-archive-keyring e2fsprogs)
 missing=()
