@@ -30,10 +30,10 @@ __metaclass__ = type
 import hashlib
 import json
 import os
-import shutil
 import sys
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import nftables, safe_files
+from ansible_collections.linuxnet.netns.plugins.module_utils import engine, nftables, safe_files
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Op, PlanFailure
 
 UNIT_DIR = '/etc/systemd/system'
 LIB_DIR = '/var/lib/linuxnet-netns'
@@ -78,13 +78,23 @@ WantedBy=%(wanted_by)s network-online.target
 
 # -- the module's own code ------------------------------------------------------------------
 
+_PAYLOADS = {}
+
+
 def payload(module_file=None):
     """{path below lib: bytes} of the code this module runs: the AnsiballZ payload's files.
 
     Outside a payload (a checkout, as in the unit tests), the collection's
-    module_utils and the ansible module_utils already imported.
+    module_utils and the ansible module_utils already imported. Read once:
+    what the plan lists is what install_code writes.
     """
     module_file = module_file or __file__
+    if module_file not in _PAYLOADS:
+        _PAYLOADS[module_file] = _read_payload(module_file)
+    return _PAYLOADS[module_file]
+
+
+def _read_payload(module_file):
     archive = getattr(globals().get('__loader__'), 'archive', None) if module_file == __file__ else None
     if archive is None and '.zip' + os.sep in module_file:
         archive = module_file.split('.zip' + os.sep)[0] + '.zip'
@@ -135,75 +145,67 @@ def main(argv):
     return 0
 
 
-# -- planning the files ------------------------------------------------------------------------
-
-def _tree(path):
-    return safe_files.Tree('/'), [part for part in path.split('/') if part]
-
+# -- the code, as operations ------------------------------------------------------------------
 
 def read(path):
-    tree, components = _tree(path)
-    found = tree.read_file(components[:-1], components[-1])
+    found = safe_files.read(path)
     return None if found is None else found.data
 
 
-def plan_file(plan, path, data, what, mode=safe_files.FILE_MODE, remove_empty_dir=False):
-    """Write data at path (None: remove it, and its directory if it is left empty and remove_empty_dir).
+def _leave(lib_dir, listing):
+    """The launcher and MANIFEST of the code listing names (None: neither, nor lib_dir if left empty)."""
+    launcher = None if listing is None else LAUNCHER % os.path.join(lib_dir, 'lib')
+    for name, text in (('boot.py', launcher), (MANIFEST, listing)):
+        safe_files.put(os.path.join(lib_dir, name), text)()
+    if listing is None:
+        safe_files.remove_dir(None, lib_dir, if_empty=True)
 
-    The directories it needs are made; undone by putting back what was there.
+
+@engine.operation('boot.install_code')
+def install_code(target, lib_dir, listing):
+    """lib_dir/lib becomes the module's own code (payload()), which listing (its MANIFEST) names; None: no code.
+
+    The code is written beside it as lib.new, then swapped in; the lib it
+    replaces stays as lib.old until the task is done, for restore_code.
     """
-    current = read(path)
-    if current == data:
-        return False
-    tree, components = _tree(path)
-    parent, filename = components[:-1], components[-1]
-    made = []
-
-    def apply():
-        if data is None:
-            tree.remove_file(parent, filename)
-            if remove_empty_dir and not tree.entries(parent):
-                tree.remove_dir(parent)
-            return
-        made[:] = tree.make_dirs(parent)
-        tree.write_file(parent, filename, data, mode)
-
-    def undo():
-        if current is None:
-            if data is not None:
-                tree.remove_file(parent, filename)
-            for components_made in reversed(made):
-                tree.remove_dir(components_made)
-        else:
-            tree.make_dirs(parent)
-            tree.write_file(parent, filename, current, mode)
-    verb = 'remove' if data is None else ('write' if current is None else 'update')
-    plan.add('%s %s (%s)' % (verb, path, what), apply, undo)
-    return True
+    files = None if listing is None else payload()
+    if files is not None and manifest(files).decode() != listing:
+        raise PlanFailure("the module's code changed since the plan was made; run the task again")
+    tree, lib = safe_files.locate(os.path.join(lib_dir, 'lib'))
+    staged, saved = lib[:-1] + ['lib.new'], lib[:-1] + ['lib.old']
+    for components in (staged, saved):
+        tree.remove_tree(components)
+    for name in sorted(files or ()):
+        parts = name.split('/')
+        tree.make_dirs(staged + parts[:-1])
+        tree.write_file(staged + parts[:-1], parts[-1], files[name])
+    if tree.entries(lib) is not None:
+        tree.rename(lib, saved[-1])
+    if files is not None:
+        tree.rename(staged, lib[-1])
+    _leave(lib_dir, listing)
 
 
-def plan_link(plan, path, target, what):
-    """A symlink at path to target (None: no link there), as `systemctl enable` makes it."""
-    try:
-        current = os.readlink(path)
-    except OSError:
-        current = None
-    if current == target:
-        return False
-    directory = os.path.dirname(path)
+@engine.operation('boot.restore_code')
+def restore_code(target, lib_dir, listing):
+    """Undo of install_code: lib.old back as lib_dir/lib, with the launcher and MANIFEST of listing."""
+    tree, lib = safe_files.locate(os.path.join(lib_dir, 'lib'))
+    tree.remove_tree(lib)
+    if tree.entries(lib[:-1] + ['lib.old']) is not None:
+        tree.rename(lib[:-1] + ['lib.old'], lib[-1])
+    _leave(lib_dir, listing)
 
-    def put(value):
-        def change():
-            if os.path.lexists(path):
-                os.unlink(path)
-            if value is not None:
-                if not os.path.isdir(directory):
-                    os.makedirs(directory, 0o755)
-                os.symlink(value, path)
-        return change
-    plan.add('%s %s (%s)' % ('enable' if target else 'disable', path, what), put(target), put(current))
-    return True
 
+@engine.operation('systemd.systemctl')
+def systemctl(target, args):
+    """systemctl with args (a list), e.g. ['daemon-reload'] or ['restart', UNIT]."""
+    return nftables.run_program(None, ['systemctl'] + list(args))
+
+
+DAEMON_RELOAD = dict(args=['daemon-reload'])
+
+
+# -- planning the files ------------------------------------------------------------------------
 
 def plan_lib(plan, files, lib_dir=LIB_DIR):
     """The module's code under lib_dir/lib and its launcher (files: payload(); None: remove them).
@@ -211,70 +213,25 @@ def plan_lib(plan, files, lib_dir=LIB_DIR):
     One change for the whole tree: its MANIFEST says what is there, so a
     rerun compares one small file, not every file of the payload.
     """
-    wanted = manifest(files) if files is not None else None
-    current = read(os.path.join(lib_dir, MANIFEST))
+    wanted = manifest(files).decode() if files is not None else None
+    current = as_text(read(os.path.join(lib_dir, MANIFEST)))
     if current == wanted:
         return
     lib = os.path.join(lib_dir, 'lib')
-    staged = lib + '.new'
-    saved = lib + '.old'
-
-    def install():
-        for path in (staged, saved):
-            shutil.rmtree(path, ignore_errors=True)
-        if files is not None:
-            tree, components = _tree(staged)
-            for name in sorted(files):
-                parts = name.split('/')
-                tree.make_dirs(components + parts[:-1])
-                tree.write_file(components + parts[:-1], parts[-1], files[name])
-        if os.path.isdir(lib):
-            os.rename(lib, saved)
-        if files is not None:
-            os.rename(staged, lib)
-        _write_or_remove(os.path.join(lib_dir, 'boot.py'), (LAUNCHER % lib).encode() if files is not None else None)
-        _write_or_remove(os.path.join(lib_dir, MANIFEST), wanted)
-        if files is None:
-            _remove_empty(lib_dir)
-
-    def put_back():
-        shutil.rmtree(lib, ignore_errors=True)
-        if os.path.isdir(saved):
-            os.rename(saved, lib)
-        _write_or_remove(os.path.join(lib_dir, MANIFEST), current)
-        _write_or_remove(os.path.join(lib_dir, 'boot.py'), (LAUNCHER % lib).encode() if current is not None else None)
-        if current is None:
-            _remove_empty(lib_dir)
-
     if files is None:
-        plan.add('remove the code run at boot from %s' % lib_dir, install, put_back)
+        summary = 'remove the code run at boot from %s' % lib_dir
     else:
-        plan.add('%s the code run at boot in %s (%d files)' % ('install' if current is None else 'update', lib, len(files)),
-                 install, put_back)
-    # the version replaced is kept until the task is done, for put_back
+        summary = '%s the code run at boot in %s (%d files)' % ('install' if current is None else 'update', lib, len(files))
+    plan.add(summary, Op(install_code, None, lib_dir=lib_dir, listing=wanted),
+             Op(restore_code, None, lib_dir=lib_dir, listing=current))
 
     def clean_up(applied):
-        shutil.rmtree(saved, ignore_errors=True)
+        # the version replaced was kept until the task is done, for restore_code
+        tree, components = safe_files.locate(lib + '.old')
+        tree.remove_tree(components)
         if files is None:
-            _remove_empty(lib_dir)
+            safe_files.remove_dir(None, lib_dir, if_empty=True)
     plan.after_apply(clean_up)
-
-
-def _write_or_remove(path, data):
-    tree, components = _tree(path)
-    if data is None:
-        if tree.read_file(components[:-1], components[-1]) is not None:
-            tree.remove_file(components[:-1], components[-1])
-        return
-    tree.make_dirs(components[:-1])
-    tree.write_file(components[:-1], components[-1], data)
-
-
-def _remove_empty(directory):
-    try:
-        os.rmdir(directory)
-    except OSError:
-        pass
 
 
 def other_units(network, unit_dir=UNIT_DIR):
@@ -300,8 +257,8 @@ def plan(host, items, plan):
         lib_dir = item.get('lib_dir') or LIB_DIR
         unit_path = os.path.join(unit_dir, unit_name(network))
         before = dict(unit=as_text(read(unit_path)), params=_json(read(item['params_path'])))
-        params = (json.dumps(item['params'], indent=2, sort_keys=True) + '\n').encode() if present else None
-        unit = render_unit(network, item['python'], item['params_path'], lib_dir).encode() if present else None
+        params = json.dumps(item['params'], indent=2, sort_keys=True) + '\n' if present else None
+        unit = render_unit(network, item['python'], item['params_path'], lib_dir) if present else None
         changed = False
         if present:
             plan_lib(plan, payload(), lib_dir)
@@ -310,10 +267,17 @@ def plan(host, items, plan):
         changed |= plan_file(plan, item['params_path'], params, 'its options, for the run at boot')
         changed |= plan_file(plan, unit_path, unit, 'runs it at boot')
         wants = os.path.join(unit_dir, WANTED_BY + '.wants', unit_name(network))
-        changed |= plan_link(plan, wants, os.path.join('..', unit_name(network)) if present else None, 'enabled')
+        changed |= safe_files.plan_link(plan, wants, os.path.join('..', unit_name(network)) if present else None,
+                                        'enabled')
         if changed and systemd_runs():
-            plan.add('reload systemd units', daemon_reload, daemon_reload)
-        plan.state(network, before, dict(unit=as_text(unit), params=item['params'] if present else None))
+            plan.add('reload systemd units', Op(systemctl, None, **DAEMON_RELOAD), Op(systemctl, None, **DAEMON_RELOAD))
+        plan.state(network, before, dict(unit=unit, params=item['params'] if present else None))
+
+
+def plan_file(plan, path, text, what, remove_empty_dir=False):
+    """safe_files.plan_file as the boot's and the services' files say it: 'write PATH (what)', diff their own."""
+    return safe_files.plan_file(plan, path, text, what=what, created='write', diff=False,
+                                remove_empty_dir=remove_empty_dir)
 
 
 def _json(data):
@@ -323,9 +287,4 @@ def _json(data):
         return as_text(data)
 
 
-def as_text(data):
-    return None if data is None else data.decode('utf-8', 'replace')
-
-
-def daemon_reload():
-    nftables.run_program(None, ['systemctl', 'daemon-reload'])
+as_text = safe_files.as_text

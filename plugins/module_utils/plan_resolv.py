@@ -21,6 +21,7 @@ import os
 import re
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import safe_files, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Op
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
 OPTIONS = dict(
@@ -200,21 +201,12 @@ def render_hosts(entries):
     return u''.join(lines)
 
 
-def as_text(data):
-    """File bytes as diff text; bytes that are not UTF-8 show as U+FFFD."""
-    if data is None:
-        return None
-    return data.decode('utf-8', 'replace')
+as_text = safe_files.as_text
 
 
-def _tree():
-    """The safe-file tree whose root is ETC_NETNS's parent (/etc): nothing below it is followed."""
-    return safe_files.Tree(os.path.dirname(ETC_NETNS.rstrip('/')) or '/')
-
-
-def _below(components):
-    """ETC_NETNS/components as components of _tree()."""
-    return [os.path.basename(ETC_NETNS.rstrip('/'))] + list(components)
+def _root():
+    """The trusted root of the files: ETC_NETNS's parent (/etc); nothing below it is followed."""
+    return os.path.dirname(ETC_NETNS.rstrip('/')) or '/'
 
 
 def dir_path(name=None):
@@ -226,52 +218,30 @@ def file_path(name, filename):
 
 
 class Current(object):
-    """What is at /etc/netns/NAME now: whether the directories exist, the entries, the files."""
+    """What is at /etc/netns/NAME now: whether the directories exist, and the directory's entries."""
 
     def __init__(self, name):
         self.name = name
         self.root_exists = False
         self.dir_exists = False
         self.entries = set()
-        self.files = dict((filename, None) for filename in MANAGED_FILES)
-        tree = _tree()
-        root_fd = tree.walk(_below([]))
+        tree, components = safe_files.locate(dir_path(name), _root())
+        root_fd = tree.walk(components[:-1])
         if root_fd is None:
             return
         self.root_exists = True
         os.close(root_fd)
-        fd = tree.walk(_below([name]))
+        fd = tree.walk(components)
         if fd is None:
             return
         self.dir_exists = True
         try:
             self.entries = set(os.listdir(fd))
             for filename in MANAGED_FILES:
-                self.files[filename] = tree.read_file(_below([name]), filename, dir_fd=fd)
+                # refused here even where the item leaves the file alone: a symlink among ours is planted
+                tree.read_file(components, filename, dir_fd=fd)
         finally:
             os.close(fd)
-
-
-def make_dir(components):
-    """mkdir ETC_NETNS/components with DIR_MODE whatever the umask; False if it was there."""
-    return _tree().make_dir(_below(components), DIR_MODE)
-
-
-def remove_dir(components):
-    _tree().remove_dir(_below(components))
-
-
-def write_file(components, filename, data, mode=FILE_MODE, owner=None):
-    """Replace ETC_NETNS/components/filename durably and atomically: a complete file or the old one, never half."""
-    _tree().write_file(_below(components), filename, data, mode, owner)
-
-
-def remove_file(components, filename):
-    _tree().remove_file(_below(components), filename)
-
-
-def set_mode(components, filename, mode):
-    _tree().set_mode(_below(components), filename, mode)
 
 
 def plan(host, items, plan):
@@ -291,68 +261,25 @@ def plan(host, items, plan):
                 file_path(want.name, filename) for filename in MANAGED_FILES)
             continue
         if not current.root_exists and not root_planned:
-            _plan_make_dir(plan, [])
+            safe_files.plan_dir(plan, dir_path(), _root())
             root_planned = True
         if not current.dir_exists:
-            _plan_make_dir(plan, [want.name])
+            safe_files.plan_dir(plan, dir_path(want.name), _root())
         for filename in MANAGED_FILES:
             if filename in want.texts:
-                _plan_file(plan, want.name, filename, want.texts[filename], current.files[filename])
+                _plan_file(plan, want.name, filename, want.texts[filename])
         plan.returns.setdefault('files', []).extend(
             file_path(want.name, filename) for filename in MANAGED_FILES if filename in want.texts)
 
 
-def _plan_make_dir(plan, components):
-    made = {}
-
-    def apply():
-        made['created'] = make_dir(components)
-
-    def undo():
-        # Another run may have made it meanwhile; only what this task made is undone.
-        if made.get('created'):
-            remove_dir(components)
-
-    plan.add('create directory %s' % os.path.join(ETC_NETNS, *components), apply, undo)
-
-
-def _plan_file(plan, name, filename, text, existing):
-    path = file_path(name, filename)
-    data = text.encode('utf-8')
-    components = [name]
-    plan.state(path, as_text(existing.data) if existing else None, text)
-    if existing is None:
-        plan.add('create %s' % path, lambda: write_file(components, filename, data),
-                 lambda: remove_file(components, filename))
-        return
-    if existing.data != data:
-        plan.add('update %s' % path, lambda: write_file(components, filename, data),
-                 lambda: write_file(components, filename, existing.data, existing.mode,
-                                    (existing.uid, existing.gid)))
-    elif existing.mode != FILE_MODE:
-        plan.add('set mode %04o on %s (was %04o)' % (FILE_MODE, path, existing.mode),
-                 lambda: set_mode(components, filename, FILE_MODE),
-                 lambda: set_mode(components, filename, existing.mode))
+def _plan_file(plan, name, filename, text):
+    """The file's change (create, update, set mode, remove), and its text before and after in the diff."""
+    return safe_files.plan_file(plan, file_path(name, filename), text, FILE_MODE, _root(), make_dirs=False)
 
 
 def _plan_absent(plan, want, current):
-    components = [want.name]
-    removed = set()
-    for filename in MANAGED_FILES:
-        path = file_path(want.name, filename)
-        existing = current.files[filename]
-        plan.state(path, as_text(existing.data) if existing else None, None)
-        if existing is None:
-            continue
-        removed.add(filename)
-        plan.add('remove %s' % path, _bind(remove_file, components, filename),
-                 _bind(write_file, components, filename, existing.data, existing.mode,
-                       (existing.uid, existing.gid)))
+    removed = set(filename for filename in MANAGED_FILES if _plan_file(plan, want.name, filename, None))
     if current.dir_exists and not current.entries - removed:
-        plan.add('remove directory %s' % dir_path(want.name), _bind(remove_dir, components),
-                 _bind(make_dir, components))
-
-
-def _bind(function, *args):
-    # A loop's lambdas would all see its last values.
-    return lambda: function(*args)
+        path = dir_path(want.name)
+        plan.add('remove directory %s' % path, Op(safe_files.remove_dir, None, path=path, root=_root()),
+                 Op(safe_files.make_dir, None, path=path, root=_root()))

@@ -4,298 +4,228 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Every file the collection writes, written one way: durable, atomic, no symlink followed.
 
-A Tree is a trusted root directory (/etc, or the directory that holds the
-netns_bridge registry directory) opened as any path is; from there on every
-component is opened with O_NOFOLLOW and every change is made relative to a
-directory descriptor (the *at system calls), never by path: a symlink
-planted below the root would otherwise turn "write resolv.conf" into
-"overwrite any file on the host". One that is found fails with a clear
-message naming it.
+The resolver files under /etc/netns, the netns_bridge registry, the code,
+options and units left for the boot, the containers' services and their
+enable links: each change to them is one of the operations below, as data
+(engine.Op) with its undo, and plan_file/plan_link plan the one change a
+file or link needs.
 
-A write goes to a temporary file in the same directory, which is synced,
-then renamed over the file, then the directory is synced: after a crash the
-file is whole, old or new, never empty or cut short. With keep_previous the
-version it replaces stays as NAME.prev (a hard link made before the rename,
-so there is no moment without it), for a reader that finds the file damaged
-by something else.
+Every operation takes the path it changes and root, the directory trusted
+as it is (/etc for /etc/netns, the registry directory's parent, or /):
+below root nothing is followed (safe_tree.Tree), so a symlink planted there
+fails the task naming it rather than turning "write resolv.conf" into
+"overwrite any file on the host".
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import binascii
 import errno
 import os
-import stat
 
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure
-
-DIR_MODE = 0o755
-FILE_MODE = 0o644
-PREVIOUS = '%s.prev'
-_O_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
-_O_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+from ansible_collections.linuxnet.netns.plugins.module_utils import engine
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Op
+from ansible_collections.linuxnet.netns.plugins.module_utils.safe_tree import (  # noqa: F401 (the layer's API)
+    DIR_MODE, FILE_MODE, File, Tree, UnsafePath, previous_name)
 
 
-class UnsafePath(PlanFailure):
-    """A path below the trusted root is a symlink, or not what it should be: refused, never followed."""
+def locate(path, root='/'):
+    """(Tree of root, components of path below it); path must be below root."""
+    root = os.path.normpath(root)
+    relative = os.path.relpath(os.path.normpath(path), root)
+    if relative == os.curdir or relative.split(os.sep)[0] == os.pardir:
+        raise ValueError('%s is not below %s' % (path, root))
+    return Tree(root), relative.split(os.sep)
 
 
-class File(object):
-    """A regular file as it is now: its bytes and what undo needs to put it back."""
-    __slots__ = ('data', 'mode', 'uid', 'gid', 'mtime')
-
-    def __init__(self, data, mode, uid, gid, mtime=None):
-        self.data = data
-        self.mode = mode
-        self.uid = uid
-        self.gid = gid
-        self.mtime = mtime
+def read(path, root='/'):
+    """The File at path (its bytes, mode, owner), None if there is none; a symlink below root is refused."""
+    tree, components = locate(path, root)
+    return tree.read_file(components[:-1], components[-1])
 
 
-def previous_name(filename):
-    return PREVIOUS % filename
+def as_text(data):
+    """File bytes as diff text; bytes that are not UTF-8 show as U+FFFD."""
+    return None if data is None else data.decode('utf-8', 'replace')
 
 
-def _refusal(parent_fd, component, path, want_dir):
+def _content(data):
+    """File bytes as an operation's argument: text where they are UTF-8, so that the plan reads as data."""
     try:
-        st = os.lstat(component, dir_fd=parent_fd)
-    except OSError:
-        return '%s changed while being opened; run the task again' % path
-    if stat.S_ISLNK(st.st_mode):
+        return data.decode('utf-8')
+    except UnicodeDecodeError:
+        return data
+
+
+def _remove_empty(tree, dirs, quietly=True):
+    """rmdir each of dirs (paths, innermost first); quietly: one not there or not empty is left alone."""
+    for directory in dirs:
         try:
-            target = os.readlink(component, dir_fd=parent_fd)
-        except OSError:
-            target = '?'
-        return ('%s is a symbolic link (to %s); refusing to follow it: remove it, or make it '
-                'a real %s' % (path, target, 'directory' if want_dir else 'file'))
-    return '%s exists but is not a %s' % (path, 'directory' if want_dir else 'regular file')
-
-
-def _random_name(filename):
-    return '.%s.%s.tmp' % (filename, binascii.hexlify(os.urandom(6)).decode('ascii'))
-
-
-class Tree(object):
-    """The files and directories below root, reached without following a symlink.
-
-    Components are lists of names below root: ['netns', 'ns1'] is
-    root/netns/ns1.
-    """
-
-    def __init__(self, root):
-        self.root = root
-
-    def path(self, components, filename=None):
-        parts = list(components) + ([filename] if filename is not None else [])
-        return os.path.join(self.root, *parts)
-
-    # -- directories -----------------------------------------------------------------
-    def walk(self, components):
-        """A descriptor on root/components..., or None where a component is missing."""
-        fd = os.open(self.root, _O_DIR)
-        path = self.root
-        for component in components:
-            path = os.path.join(path, component)
-            try:
-                child = os.open(component, _O_DIR | os.O_NOFOLLOW, dir_fd=fd)
-            except OSError as exc:
-                try:
-                    if exc.errno == errno.ENOENT:
-                        return None
-                    if exc.errno in (errno.ENOTDIR, errno.ELOOP):
-                        raise UnsafePath(_refusal(fd, component, path, True))
-                    raise
-                finally:
-                    os.close(fd)
-            os.close(fd)
-            fd = child
-        return fd
-
-    def open_dir(self, components):
-        fd = self.walk(components)
-        if fd is None:
-            raise OSError(errno.ENOENT, 'directory %s does not exist' % self.path(components))
-        return fd
-
-    def _open_parent(self, components):
-        """(descriptor on the parent, last name) of root/components."""
-        return self.open_dir(components[:-1]), components[-1]
-
-    def make_dir(self, components, mode=DIR_MODE):
-        """mkdir root/components with mode whatever the umask; False if it was there."""
-        path = self.path(components)
-        parent_fd, base = self._open_parent(components)
-        try:
-            try:
-                os.mkdir(base, mode, dir_fd=parent_fd)
-                created = True
-            except OSError as exc:
-                if exc.errno != errno.EEXIST:
-                    raise
-                created = False
-            try:
-                fd = os.open(base, _O_DIR | os.O_NOFOLLOW, dir_fd=parent_fd)
-            except OSError as exc:
-                if exc.errno in (errno.ENOTDIR, errno.ELOOP):
-                    raise UnsafePath(_refusal(parent_fd, base, path, True))
-                raise
-            try:
-                if created:
-                    os.fchmod(fd, mode)
-            finally:
-                os.close(fd)
-            if created:
-                os.fsync(parent_fd)
-            return created
-        finally:
-            os.close(parent_fd)
-
-    def make_dirs(self, components, mode=DIR_MODE):
-        """make_dir of each missing level; the components of the ones it made, outermost first."""
-        made = []
-        for depth in range(1, len(components) + 1):
-            if self.make_dir(components[:depth], mode):
-                made.append(list(components[:depth]))
-        return made
-
-    def remove_dir(self, components):
-        parent_fd, base = self._open_parent(components)
-        try:
-            os.rmdir(base, dir_fd=parent_fd)
-            os.fsync(parent_fd)
-        finally:
-            os.close(parent_fd)
-
-    def entries(self, components):
-        fd = self.walk(components)
-        if fd is None:
-            return None
-        try:
-            return set(os.listdir(fd))
-        finally:
-            os.close(fd)
-
-    # -- files -----------------------------------------------------------------------
-    def read_file(self, components, filename, dir_fd=None):
-        """The File at root/components/filename, None if there is none; a symlink or device is refused."""
-        own_fd = dir_fd is None
-        if own_fd:
-            dir_fd = self.walk(components)
-            if dir_fd is None:
-                return None
-        path = self.path(components, filename)
-        try:
-            # lstat first: opening a device or FIFO someone left here could block or have effects
-            try:
-                before = os.lstat(filename, dir_fd=dir_fd)
-            except OSError as exc:
-                if exc.errno == errno.ENOENT:
-                    return None
-                raise
-            if not stat.S_ISREG(before.st_mode):
-                raise UnsafePath(_refusal(dir_fd, filename, path, False))
-            try:
-                fd = os.open(filename, _O_READ, dir_fd=dir_fd)
-            except OSError as exc:
-                if exc.errno == errno.ELOOP:
-                    raise UnsafePath(_refusal(dir_fd, filename, path, False))
-                raise
-            try:
-                st = os.fstat(fd)
-                if (st.st_dev, st.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(st.st_mode):
-                    raise UnsafePath('%s changed while being read; run the task again' % path)
-                chunks = []
-                while True:
-                    chunk = os.read(fd, 65536)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                return File(b''.join(chunks), stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, st.st_mtime)
-            finally:
-                os.close(fd)
-        finally:
-            if own_fd:
-                os.close(dir_fd)
-
-    def write_file(self, components, filename, data, mode=FILE_MODE, owner=None, keep_previous=False):
-        """Replace root/components/filename durably and atomically: a complete file or the old one, never half.
-
-        keep_previous: the version replaced stays as filename.prev.
-        """
-        dir_fd = self.open_dir(components)
-        try:
-            temp = _random_name(filename)
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                         0o600, dir_fd=dir_fd)
-            try:
-                try:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view):]
-                    os.fchmod(fd, mode)
-                    if owner is not None:
-                        os.fchown(fd, owner[0], owner[1])
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-                if keep_previous:
-                    self._keep_previous(dir_fd, filename)
-                # rename replaces a symlink planted at filename since planning; it never follows it
-                os.rename(temp, filename, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-            except BaseException:
-                try:
-                    os.unlink(temp, dir_fd=dir_fd)
-                except OSError:
-                    pass
-                raise
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-    def _keep_previous(self, dir_fd, filename):
-        """Link the current regular file (if any) as filename.prev, replacing the older one atomically."""
-        try:
-            st = os.lstat(filename, dir_fd=dir_fd)
-        except OSError as exc:
-            if exc.errno == errno.ENOENT:
-                return
-            raise
-        if not stat.S_ISREG(st.st_mode):
-            return  # a symlink or other planted thing is no version of ours to keep
-        link = _random_name(previous_name(filename))
-        os.link(filename, link, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
-        try:
-            os.rename(link, previous_name(filename), src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-        except BaseException:
-            os.unlink(link, dir_fd=dir_fd)
-            raise
-
-    def remove_file(self, components, filename, keep_previous=False):
-        """Remove root/components/filename; with keep_previous it becomes filename.prev."""
-        dir_fd = self.open_dir(components)
-        try:
-            if keep_previous:
-                os.rename(filename, previous_name(filename), src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            if os.path.normpath(directory) == tree.root:
+                os.rmdir(tree.root)  # trusted: made by path, removed by path
             else:
-                os.unlink(filename, dir_fd=dir_fd)
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-    def set_mode(self, components, filename, mode):
-        dir_fd = self.open_dir(components)
-        try:
-            try:
-                fd = os.open(filename, _O_READ, dir_fd=dir_fd)
-            except OSError as exc:
-                if exc.errno == errno.ELOOP:
-                    raise UnsafePath(_refusal(dir_fd, filename, self.path(components, filename), False))
+                tree.remove_dir(locate(directory, tree.root)[1])
+        except OSError as exc:
+            if not quietly or exc.errno not in (errno.ENOENT, errno.ENOTEMPTY, errno.EEXIST):
                 raise
-            try:
-                os.fchmod(fd, mode)
-            finally:
-                os.close(fd)
-        finally:
-            os.close(dir_fd)
+
+
+# -- the operations ---------------------------------------------------------------------------
+
+@engine.operation('file.write')
+def write(target, path, data, root='/', mode=FILE_MODE, owner=None, keep_previous=False, make_dirs=False):
+    """Replace path with data (text is written as UTF-8), synced, atomically; owner: [uid, gid].
+
+    make_dirs: the directories it needs are made (root too: it is trusted);
+    keep_previous: the version it replaces stays as NAME.prev.
+    """
+    tree, components = locate(path, root)
+    if make_dirs:
+        if not os.path.isdir(tree.root):
+            os.makedirs(tree.root, DIR_MODE)
+        tree.make_dirs(components[:-1])
+    if not isinstance(data, bytes):
+        data = data.encode('utf-8')
+    tree.write_file(components[:-1], components[-1], data, mode, owner, keep_previous)
+
+
+@engine.operation('file.remove')
+def remove(target, path, root='/', keep_previous=False, with_previous=False, missing_ok=False, remove_empty_dirs=()):
+    """Remove path (keep_previous: it becomes NAME.prev; with_previous: NAME.prev goes too).
+
+    missing_ok: a file already gone is no failure; remove_empty_dirs: then
+    these directories (innermost first) where they are left empty.
+    """
+    tree, components = locate(path, root)
+    names = [components[-1]] + ([previous_name(components[-1])] if with_previous else [])
+    for position, name in enumerate(names):
+        try:
+            tree.remove_file(components[:-1], name, keep_previous)
+        except OSError as exc:
+            if exc.errno != errno.ENOENT or not (missing_ok or position):
+                raise
+    _remove_empty(tree, remove_empty_dirs)
+
+
+@engine.operation('file.mode')
+def set_mode(target, path, mode, root='/'):
+    tree, components = locate(path, root)
+    tree.set_mode(components[:-1], components[-1], mode)
+
+
+@engine.operation('file.symlink')
+def symlink(target, path, points_to, root='/', make_dirs=False, remove_empty_dirs=()):
+    """A symlink at path to points_to (None: none there); the directories as with write and remove."""
+    tree, components = locate(path, root)
+    if make_dirs and points_to is not None:
+        tree.make_dirs(components[:-1])
+    tree.set_link(components, points_to)
+    if points_to is None:
+        _remove_empty(tree, remove_empty_dirs)
+
+
+@engine.operation('dir.make')
+def make_dir(target, path, root='/', mode=DIR_MODE):
+    """mkdir path with mode whatever the umask; one that is there already is left as it is."""
+    tree, components = locate(path, root)
+    tree.make_dir(components, mode)
+
+
+@engine.operation('dir.remove')
+def remove_dir(target, path, root='/', if_empty=False):
+    """rmdir path; if_empty: one that is not empty, or not there, is left alone."""
+    _remove_empty(locate(path, root)[0], [path], quietly=if_empty)
+
+
+# -- planning ---------------------------------------------------------------------------------
+
+def _missing_dirs(tree, components):
+    """The directories of components not there now (the trusted root too), as paths, innermost first."""
+    missing = []
+    for depth in range(len(components), 0, -1):
+        fd = tree.walk(components[:depth])
+        if fd is not None:
+            os.close(fd)
+            return missing
+        missing.append(tree.path(components[:depth]))
+    return missing + ([] if os.path.isdir(tree.root) else [tree.root])
+
+
+def plan_file(plan, path, want, mode=FILE_MODE, root='/', what=None, created='create', diff=True,
+              make_dirs=True, remove_empty_dir=False):
+    """Plan path to hold the text want (None: no file there): the one change that takes, with its undo.
+
+    The change is create, update, set mode or remove, summarised as
+    'VERB PATH (what)' ('created' names the creation); its undo puts back
+    what is there now (bytes, mode and owner), or removes what it made.
+    make_dirs: the directories missing now are made, and removed by the undo;
+    remove_empty_dir: a removal takes the file's directory along if it is left empty.
+    diff: the file's text before and after goes into the plan's diff under path.
+    True if a change was planned.
+    """
+    tree, components = locate(path, root)
+    existing = tree.read_file(components[:-1], components[-1])
+    if diff:
+        plan.state(path, as_text(existing.data) if existing else None, want)
+    where = dict(path=path, root=root)
+    about = ' (%s)' % what if what else ''
+    if existing is not None:
+        put_back = Op(write, None, data=_content(existing.data), mode=existing.mode,
+                      owner=[existing.uid, existing.gid], make_dirs=True, **where)
+    if want is None:
+        if existing is None:
+            return False
+        parent = [os.path.dirname(path)] if remove_empty_dir else []
+        plan.add('remove %s%s' % (path, about), Op(remove, None, remove_empty_dirs=parent, **where), put_back)
+    elif existing is None:
+        missing = _missing_dirs(tree, components[:-1]) if make_dirs else []
+        plan.add('%s %s%s' % (created, path, about), Op(write, None, data=want, mode=mode, make_dirs=bool(missing), **where),
+                 Op(remove, None, remove_empty_dirs=missing, **where))
+    elif existing.data != want.encode('utf-8'):
+        plan.add('update %s%s' % (path, about), Op(write, None, data=want, mode=mode, **where), put_back)
+    elif existing.mode != mode:
+        plan.add('set mode %04o on %s (was %04o)%s' % (mode, path, existing.mode, about),
+                 Op(set_mode, None, mode=mode, **where), Op(set_mode, None, mode=existing.mode, **where))
+    else:
+        return False
+    return True
+
+
+def plan_link(plan, path, points_to, what, root='/'):
+    """A symlink at path to points_to (None: no link there), as `systemctl enable` makes it.
+
+    True if a change was planned.
+    """
+    tree, components = locate(path, root)
+    current = tree.read_link(components)
+    if current == points_to:
+        return False
+    where = dict(path=path, root=root)
+    if current is None:
+        missing = _missing_dirs(tree, components[:-1])
+        apply, undo = dict(make_dirs=bool(missing)), dict(remove_empty_dirs=missing)
+    else:
+        apply, undo = {}, dict(make_dirs=True)
+    plan.add('%s %s (%s)' % ('enable' if points_to else 'disable', path, what),
+             Op(symlink, None, points_to=points_to, **dict(apply, **where)),
+             Op(symlink, None, points_to=current, **dict(undo, **where)))
+    return True
+
+
+def plan_dir(plan, path, root='/', summary='create directory %s'):
+    """mkdir path (DIR_MODE), undone by removing it."""
+    plan.add(summary % path, Op(make_dir, None, path=path, root=root), Op(remove_dir, None, path=path, root=root))
+
+
+def put(path, text, root='/', keep_previous=False):
+    """The Op that leaves text at path, for a caller that plans the file itself (the netns_bridge registry).
+
+    None: no file there (nor its NAME.prev, with keep_previous), a file
+    already gone being no failure; otherwise written with the directories it
+    needs, the version it replaces kept as NAME.prev with keep_previous. A
+    change to text is undone by put(path, the text it replaced).
+    """
+    if text is None:
+        return Op(remove, None, path=path, root=root, with_previous=keep_previous, missing_ok=True)
+    return Op(write, None, path=path, root=root, data=text, keep_previous=keep_previous, make_dirs=True)

@@ -28,7 +28,8 @@ import fnmatch
 import os
 import re
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import boot, nftables
+from ansible_collections.linuxnet.netns.plugins.module_utils import boot, nftables, safe_files
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Op
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
 UNIT_NAME = re.compile(r'^[A-Za-z0-9:_.@\\-]+\.service$')
@@ -116,16 +117,16 @@ def wanted(network, containers, files, restore_at_boot, unit_dir=boot.UNIT_DIR):
     return result
 
 
-def systemctl(*args):
-    return nftables.run_program(None, ['systemctl'] + list(args))
-
-
 def _active(unit):
     try:
-        systemctl('--quiet', 'is-active', unit)
+        boot.systemctl(None, ['--quiet', 'is-active', unit])
         return True
     except nftables.NftError:
         return False
+
+
+def _systemctl(*args):
+    return Op(boot.systemctl, None, args=list(args))
 
 
 def plan_stop(host, items, plan):
@@ -140,7 +141,7 @@ def plan_stop(host, items, plan):
             if path not in keep or keep[path][1].encode() != text:
                 if _active(unit):
                     plan.add('stop %s (container service of %s)' % (unit, item['network']),
-                             lambda unit=unit: systemctl('stop', unit), lambda unit=unit: systemctl('start', unit))
+                             _systemctl('stop', unit), _systemctl('start', unit))
 
 
 def plan(host, items, plan):
@@ -151,22 +152,21 @@ def plan(host, items, plan):
         unit_dir = item.get('unit_dir') or boot.UNIT_DIR
         keep = wanted(network, item['containers'], item['files'], item['restore_at_boot'], unit_dir)
         have = found(network, unit_dir)
+        before = dict((path, boot.as_text(boot.read(path))) for path in sorted(have))
         started = []
         for path in sorted(set(have) - set(keep)):
             # a drop-in directory left empty was made for ours
             boot.plan_file(plan, path, None, 'service of a container that goes', remove_empty_dir=path.endswith('.conf'))
             if path.endswith('.service'):
-                boot.plan_link(plan, os.path.join(unit_dir, boot.WANTED_BY + '.wants', os.path.basename(path)),
-                               None, 'enabled')
+                safe_files.plan_link(plan, os.path.join(unit_dir, boot.WANTED_BY + '.wants', os.path.basename(path)),
+                                     None, 'enabled')
         for path, (unit, text, link) in sorted(keep.items()):
-            if boot.plan_file(plan, path, text.encode(), 'service in container'):
+            if boot.plan_file(plan, path, text, 'service in container'):
                 started.append(unit)
             if link:
-                boot.plan_link(plan, link, os.path.join('..', os.path.basename(path)), 'enabled')
-        before = dict((path, boot.as_text(boot.read(path))) for path in sorted(have))
+                safe_files.plan_link(plan, link, os.path.join('..', os.path.basename(path)), 'enabled')
         plan.state(network, before, dict((path, keep[path][1]) for path in sorted(keep)))
         if runs and (started or set(have) - set(keep)):
-            plan.add('reload systemd units', boot.daemon_reload, boot.daemon_reload)
+            plan.add('reload systemd units', _systemctl(*boot.DAEMON_RELOAD['args']), _systemctl(*boot.DAEMON_RELOAD['args']))
         for unit in started if runs else ():
-            plan.add('start %s' % unit, lambda unit=unit: systemctl('restart', unit),
-                     lambda unit=unit: systemctl('stop', unit))
+            plan.add('start %s' % unit, _systemctl('restart', unit), _systemctl('stop', unit))

@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import boot, services
+from ansible_collections.linuxnet.netns.plugins.module_utils import boot, engine, services
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
@@ -111,13 +111,16 @@ def test_boot_files_made_then_unchanged_then_removed(dirs):
     assert os.listdir(dirs['unit_dir']) == ['multi-user.target.wants']
 
 
+@engine.operation('test.boot_disk_full')
+def _disk_full(target):
+    raise OSError(28, 'No space left on device')
+
+
 def test_a_failure_after_the_boot_files_puts_back_what_was_there(dirs):
     plan = Plan()
     boot.plan(None, [boot_item(dirs)], plan)
 
-    def fail():
-        raise OSError(28, 'No space left on device')
-    plan.add('something after', fail)
+    plan.add('something after', engine.Op(_disk_full))
     with pytest.raises(Exception, match='No space left on device'):
         plan.apply()
     assert not os.path.exists(dirs['params'])

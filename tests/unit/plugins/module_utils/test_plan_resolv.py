@@ -191,6 +191,11 @@ def test_absent_needs_no_content():
     assert want.texts == {}
 
 
+@engine.operation('test.resolv_disk_full')
+def _disk_full(target):
+    raise OSError(28, 'No space left on device')
+
+
 @pytest.fixture
 def etc(tmp_path, monkeypatch):
     """A directory standing in for /etc; ETC_NETNS is its netns, not yet there."""
@@ -356,10 +361,7 @@ def test_rollback_restores_the_previous_content(etc, monkeypatch):
     plan = planned(dict(nameservers=['1.1.1.1'], hosts=[{'address': '10.0.0.1', 'names': ['gw']}]))
     assert [change.summary.split()[0] for change in plan.changes] == ['update', 'create']
 
-    def disk_full():
-        raise OSError(28, 'No space left on device')
-
-    plan.changes[-1].apply = disk_full
+    plan.changes[-1].apply = engine.Op(_disk_full)
     with pytest.raises(engine.PlanFailure, match='undid: update'):
         plan.apply()
     assert resolv.read_text() == HEADER + 'nameserver 8.8.8.8\n'
@@ -369,7 +371,7 @@ def test_rollback_restores_the_previous_content(etc, monkeypatch):
 
 def test_rollback_of_creation_removes_what_it_made(etc):
     plan = planned(dict(nameservers=['8.8.8.8']))
-    plan.changes.append(engine.Change('fail', lambda: 1 / 0))
+    plan.changes.append(engine.Change('fail', engine.Op(_disk_full)))
     with pytest.raises(engine.PlanFailure, match='undid: create .*resolv.conf, create directory'):
         plan.apply()
     assert os.listdir(str(etc)) == []
@@ -379,7 +381,26 @@ def test_undo_of_absent_puts_files_back(etc):
     planned(dict(nameservers=['8.8.8.8'], hosts=[])).apply()
     before = tree(etc)
     plan = planned(dict(state='absent'))
-    plan.changes.append(engine.Change('fail', lambda: 1 / 0))
+    plan.changes.append(engine.Change('fail', engine.Op(_disk_full)))
     with pytest.raises(engine.PlanFailure):
         plan.apply()
     assert tree(etc) == before
+
+
+def test_the_plan_is_data_and_applying_it_makes_the_files(etc):
+    plan = planned(dict(nameservers=['8.8.8.8']))
+    root, netns, ns1 = str(etc), str(etc / 'netns'), str(etc / 'netns' / 'ns1')
+    resolv = os.path.join(ns1, 'resolv.conf')
+    assert [(change['summary'], change['apply']['op'], change['apply']['args'], change['undo']['op'])
+            for change in plan.as_data()] == [
+        ('create directory ' + netns, 'dir.make', dict(path=netns, root=root), 'dir.remove'),
+        ('create directory ' + ns1, 'dir.make', dict(path=ns1, root=root), 'dir.remove'),
+        ('create ' + resolv, 'file.write', dict(path=resolv, root=root, data=HEADER + 'nameserver 8.8.8.8\n',
+                                                 mode=0o644, make_dirs=False), 'file.remove')]
+    plan.apply()
+    assert (etc / 'netns' / 'ns1' / 'resolv.conf').read_text() == HEADER + 'nameserver 8.8.8.8\n'
+    plan = planned(dict(state='absent'))
+    assert [(change['apply']['op'], change['undo']['op']) for change in plan.as_data()] == [
+        ('file.remove', 'file.write'), ('dir.remove', 'dir.make')]
+    plan.apply()
+    assert os.listdir(netns) == []

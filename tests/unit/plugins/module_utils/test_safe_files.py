@@ -10,10 +10,12 @@ __metaclass__ = type
 
 import json
 import os
+import stat
 
 import pytest
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import bridge, safe_files
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
 
 
@@ -103,8 +105,8 @@ def path(tmp_path):
                                          ('{"containers": {"web": {"addr', 'is cut off or not JSON'),
                                          ('[]', 'holds no containers mapping')])
 def test_a_damaged_registry_is_read_from_its_previous_version_with_a_warning(path, damage, why):
-    bridge._write(path, registry_text(web='10.88.1.2'))
-    bridge._write(path, registry_text(web='10.88.1.2', db='10.88.1.3'))
+    bridge._write(path, registry_text(web='10.88.1.2'))()
+    bridge._write(path, registry_text(web='10.88.1.2', db='10.88.1.3'))()
     with open(path, 'w') as target:
         target.write(damage)
     warnings = []
@@ -114,7 +116,7 @@ def test_a_damaged_registry_is_read_from_its_previous_version_with_a_warning(pat
 
 
 def test_a_damaged_registry_without_an_intact_previous_version_is_refused(path):
-    bridge._write(path, registry_text(web='10.88.1.2'))
+    bridge._write(path, registry_text(web='10.88.1.2'))()
     with open(path, 'w') as target:
         target.write('{"containers": {"we')
     message = '^the registry %s is cut off or not JSON .*no intact previous version \\(%s.prev\\)' % (path, path)
@@ -128,8 +130,8 @@ def test_a_damaged_registry_without_an_intact_previous_version_is_refused(path):
 
 def test_a_removed_registry_is_none(path):
     # whether its .prev stays is bridge._write's call (the task forgets the registry last)
-    bridge._write(path, registry_text(web='10.88.1.2'))
-    bridge._write(path, None)
+    bridge._write(path, registry_text(web='10.88.1.2'))()
+    bridge._write(path, None)()
     assert bridge.read_registry(path) is None
     assert 'docker_bridge.dbr0.json' not in os.listdir(os.path.dirname(path))
 
@@ -139,7 +141,118 @@ def test_a_registry_directory_that_is_a_symlink_is_refused(path, tmp_path):
     os.makedirs(os.path.dirname(os.path.dirname(path)))
     os.symlink(str(tmp_path / 'elsewhere'), os.path.dirname(path))
     with pytest.raises(safe_files.UnsafePath, match='linuxnet-netns is a symbolic link'):
-        bridge._write(path, registry_text(web='10.88.1.2'))
+        bridge._write(path, registry_text(web='10.88.1.2'))()
     with pytest.raises(ValidationError, match='^cannot read the registry .*linuxnet-netns is a symbolic link'):
         bridge.read_registry(path)
     assert os.listdir(str(tmp_path / 'elsewhere')) == []
+
+
+# ---- the operations and the planning of one file, as data -----------------------------------------
+
+def data_of(plan):
+    return [(change['summary'], change['apply']['op'], change['apply']['args'], change['undo']['op'],
+             change['undo']['args']) for change in plan.as_data()]
+
+
+def test_plan_file_creates_updates_sets_the_mode_and_removes_as_data(tmp_path):
+    root = str(tmp_path)
+    path = os.path.join(root, 'a', 'b', 'f')
+    plan = Plan()
+    assert safe_files.plan_file(plan, path, u'one\n', root=root, what='a test')
+    assert data_of(plan) == [('create %s (a test)' % path, 'file.write',
+                              dict(path=path, root=root, data=u'one\n', mode=0o644, make_dirs=True), 'file.remove',
+                              dict(path=path, root=root, remove_empty_dirs=[os.path.dirname(path), os.path.join(root, 'a')]))]
+    assert plan.before == {path: None} and plan.after == {path: u'one\n'}
+    plan.apply()
+    assert open(path).read() == u'one\n' and stat.S_IMODE(os.stat(path).st_mode) == 0o644
+    owner = [os.getuid(), os.getgid()]
+
+    plan = Plan()
+    assert safe_files.plan_file(plan, path, u'two\n', root=root, created='write', diff=False)
+    assert data_of(plan) == [('update ' + path, 'file.write', dict(path=path, root=root, data=u'two\n', mode=0o644),
+                              'file.write', dict(path=path, root=root, data=u'one\n', mode=0o644, owner=owner,
+                                                 make_dirs=True))]
+    assert plan.before == {}
+    plan.apply()
+    os.chmod(path, 0o600)
+
+    plan = Plan()
+    safe_files.plan_file(plan, path, u'two\n', root=root)
+    assert data_of(plan) == [('set mode 0644 on %s (was 0600)' % path, 'file.mode', dict(path=path, root=root, mode=0o644),
+                              'file.mode', dict(path=path, root=root, mode=0o600))]
+    plan.apply()
+    assert not safe_files.plan_file(Plan(), path, u'two\n', root=root)
+
+    plan = Plan()
+    safe_files.plan_file(plan, path, None, root=root, remove_empty_dir=True)
+    assert data_of(plan)[0][:3] == ('remove ' + path, 'file.remove', dict(path=path, root=root,
+                                                                          remove_empty_dirs=[os.path.dirname(path)]))
+    plan.apply()
+    assert os.listdir(os.path.join(root, 'a')) == []
+
+
+def test_undoing_a_planned_file_puts_back_bytes_mode_and_owner(tmp_path):
+    root = str(tmp_path)
+    path = os.path.join(root, 'f')
+    with open(path, 'wb') as target:
+        target.write(b'\xff old\n')
+    os.chmod(path, 0o640)
+    plan = Plan()
+    safe_files.plan_file(plan, path, None, root=root)
+    assert plan.as_data()[0]['undo']['args']['data'] == b'\xff old\n'  # not UTF-8: kept as bytes
+    plan.apply()
+    assert not os.path.exists(path)
+    with pytest.raises(PlanFailure, match='undid: remove'):
+        plan.give_up('a later change failed')
+    with open(path, 'rb') as source:
+        assert source.read() == b'\xff old\n'
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+
+
+def test_plan_link_enables_and_disables_and_its_undo_removes_the_directories_it_made(tmp_path):
+    root = str(tmp_path)
+    wants = os.path.join(root, 'units', 'multi-user.target.wants')
+    link = os.path.join(wants, 'x.service')
+    plan = Plan()
+    assert safe_files.plan_link(plan, link, '../x.service', 'enabled', root=root)
+    assert data_of(plan) == [('enable %s (enabled)' % link, 'file.symlink',
+                              dict(path=link, root=root, points_to='../x.service', make_dirs=True), 'file.symlink',
+                              dict(path=link, root=root, points_to=None, remove_empty_dirs=[wants, os.path.dirname(wants)]))]
+    plan.apply()
+    assert os.readlink(link) == '../x.service'
+    assert not safe_files.plan_link(Plan(), link, '../x.service', 'enabled', root=root)
+    with pytest.raises(PlanFailure):
+        plan.give_up('a later change failed')
+    assert os.listdir(root) == []
+
+    plan = Plan()
+    safe_files.plan_link(plan, link, '../x.service', 'enabled', root=root)
+    plan.apply()
+    plan = Plan()
+    safe_files.plan_link(plan, link, None, 'enabled', root=root)
+    assert data_of(plan)[0][0] == 'disable %s (enabled)' % link
+    plan.apply()
+    assert not os.path.lexists(link)
+
+
+def test_a_symlinked_directory_on_the_way_to_a_link_is_refused(tmp_path):
+    (tmp_path / 'elsewhere').mkdir()
+    (tmp_path / 'units').symlink_to(tmp_path / 'elsewhere')
+    with pytest.raises(safe_files.UnsafePath, match='units is a symbolic link'):
+        safe_files.plan_link(Plan(), str(tmp_path / 'units' / 'w' / 'x.service'), '../x', 'enabled', root=str(tmp_path))
+
+
+def test_put_writes_keeping_the_previous_version_and_removes_both(tmp_path):
+    root = str(tmp_path / 'etc')  # not there yet: the trusted root is made too
+    path = os.path.join(root, 'reg', 'r.json')
+    first = safe_files.put(path, u'1\n', root, keep_previous=True)
+    assert first.as_data() == dict(op='file.write', on=None, args=dict(
+        path=path, root=root, data=u'1\n', keep_previous=True, make_dirs=True))
+    first()
+    safe_files.put(path, u'2\n', root, keep_previous=True)()
+    assert sorted(os.listdir(os.path.dirname(path))) == ['r.json', 'r.json.prev']
+    gone = safe_files.put(path, None, root, keep_previous=True)
+    assert gone.as_data()['op'] == 'file.remove'
+    gone()
+    gone()  # a file already gone is no failure
+    assert os.listdir(os.path.dirname(path)) == []
