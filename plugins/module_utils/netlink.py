@@ -6,17 +6,15 @@
 
 A Session opens its sockets inside its namespace (a netlink socket stays
 bound to the namespace it was created in, so the thread goes straight back
-home), reads each kind of state at most once, and keeps a model of the
-links that the planners update as they plan, so that later items of an
-aggregate see what earlier items will have done.
+home) and reads each kind of state at most once. The links it read stay as
+read; over them lies the plan's layer, which the planners change only
+through plan_link, plan_link_update and plan_link_gone, so that later items
+of an aggregate see what earlier items will have done.
 
-Reading goes through a plain blocking netlink socket (Reader) and decodes
-the attributes the planners use itself; changes go through pyroute2's
-IPRoute, opened only when a session first changes something. pyroute2 0.9
-runs every request through an asyncio loop and decodes every attribute of
-every message: reading a namespace that way costs about 2.5 ms, this way
-0.13 ms (benchmarks/read_namespaces.py), and a run with nothing to change
-does not even import pyroute2.
+Reading goes through a plain blocking netlink socket (netlink_reader.Reader,
+decoded by netlink_messages); changes go through pyroute2's IPRoute, opened
+only when a session first changes something, so that a run with nothing to
+change does not even import pyroute2.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,410 +27,29 @@ import resource
 import socket
 import struct
 import time
-from collections.abc import Mapping
+from types import MappingProxyType
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces
+from ansible_collections.linuxnet.netns.plugins.module_utils.netlink_messages import (
+    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, U32, RTA_DST, RTA_NH_ID, RTA_PRIORITY, RTA_SRC, RTA_TABLE, NETNSA_FD,
+    address_from_message, attribute, link_from_message, nsid_from_message, route_from_message)
+# HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR and NetlinkFailure: what the engine and the modules ask of netlink
+from ansible_collections.linuxnet.netns.plugins.module_utils.netlink_reader import (
+    HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, NLM_F_ACK, NLM_F_REQUEST, NetlinkDumpInterrupted, NetlinkFailure, Reader,
+    describe, kernel_says, pyroute2_api)
 
-try:
-    from importlib.util import find_spec
-    HAS_PYROUTE2 = find_spec('pyroute2') is not None
-except (ImportError, ValueError):
-    HAS_PYROUTE2 = False
-PYROUTE2_IMPORT_ERROR = None if HAS_PYROUTE2 else 'No module named pyroute2'
-_PYROUTE2 = {}
-
-
-def pyroute2_api():
-    """The parts of pyroute2 this collection uses, imported when first needed.
-
-    Importing pyroute2 costs 0.12-0.2 s; a task that only reads (a run with
-    nothing to change, check mode) needs none of it.
-    """
-    if not _PYROUTE2:
-        try:
-            from pyroute2 import IPRoute
-            from pyroute2.netlink.exceptions import NetlinkError
-            from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
-            from pyroute2.netlink.rtnl.nsidmsg import nsidmsg
-        except ImportError as exc:
-            raise NetlinkFailure('pyroute2 is installed but cannot be imported: %s' % exc)
-        _PYROUTE2.update(IPRoute=IPRoute, NetlinkError=NetlinkError, ifinfmsg=ifinfmsg, nsidmsg=nsidmsg)
-    return _PYROUTE2
-
-
-class NetlinkDumpInterrupted(Exception):
-    """The kernel flagged a dump as inconsistent (NLM_F_DUMP_INTR): changes were made while it ran."""
-
-
-IFF_UP = 0x1
-NETLINK_ROUTE = 0
-NLMSG_ERROR = 2
-NLMSG_DONE = 3
-NLM_F_REQUEST = 0x1
-NLM_F_ACK = 0x4
-NLM_F_DUMP = 0x300
-NLMSG_HEADER = struct.Struct('=IHHII')  # length, type, flags, sequence number, port id
 RTM_GETLINK = 18
 RTM_GETADDR = 22
 RTM_NEWROUTE, RTM_GETROUTE = 24, 26
 NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
 RT_TABLE_COMPAT = 252  # rtm_table of a table beyond 255, which RTA_TABLE names
 RTM_NEWNSID, RTM_GETNSID = 88, 90
-NETNSA_NSID, NETNSA_FD = 1, 3
-RECEIVE_SIZE = 1 << 16  # the kernel fills a dump's datagrams up to 32 KiB
 NSIDMSG_FD = struct.Struct('=B3xHHI')  # family, then the attribute NETNSA_FD
-NLM_F_DUMP_INTR = 0x10
 DUMP_ATTEMPTS = 30
 DUMP_PAUSE = 0.002  # seconds, doubled at each retry up to DUMP_PAUSE_MAX
 DUMP_PAUSE_MAX = 0.2
 FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6}
-
-
-class NetlinkFailure(Exception):
-    """The kernel refused a request; the message says which and why."""
-
-    def __init__(self, message, reason=None, code=None, said=None):
-        super(NetlinkFailure, self).__init__(message)
-        self.reason = reason or message
-        self.code = code  # the errno the kernel answered, if it did
-        self.said = said  # the kernel's own words (extended ack), if it gave any
-
-
-def kernel_says(error):
-    """The extended ack message of a NetlinkError, if the kernel gave one."""
-    code = getattr(error, 'code', None)
-    args = getattr(error, 'args', ())
-    said = args[1] if len(args) > 1 else None
-    if not said or not code or said == os.strerror(code):
-        return None  # pyroute2 fills in strerror when the kernel said nothing more
-    return str(said).rstrip('.')
-
-
-def describe_code(code):
-    return '%s (errno %d)' % (os.strerror(code), code)
-
-
-def describe(error):
-    code = getattr(error, 'code', None)
-    if code:
-        try:
-            text = describe_code(code)
-        except ValueError:
-            return str(error)
-        said = kernel_says(error)
-        return '%s: %s' % (text, said) if said else text
-    return str(error)
-
-
-NLA_HEADER = struct.Struct('=HH')  # length, type
-NLA_TYPE_MASK = 0x3fff  # without the nested and byte-order flags
-U8 = struct.Struct('=B')
-U16 = struct.Struct('=H')
-U32 = struct.Struct('=I')
-S32 = struct.Struct('=i')
-LINK_HEADER = struct.Struct('=BxHiII')  # ifinfomsg: family, type, index, flags, change
-ADDRESS_HEADER = struct.Struct('=BBBBI')  # ifaddrmsg: family, prefix length, flags, scope, index
-ROUTE_HEADER = struct.Struct('=BBBBBBBBI')  # rtmsg
-IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_OPERSTATE, IFLA_LINKINFO = 1, 3, 4, 5, 10, 16, 18
-IFLA_LINK_NETNSID, IFLA_MIN_MTU, IFLA_MAX_MTU = 37, 50, 51
-IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
-IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST, IFA_FLAGS = 1, 2, 4, 8
-RTA_DST, RTA_SRC, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_METRICS = 1, 2, 4, 5, 6, 7, 8
-RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTA_PREF, RTA_ENCAP_TYPE, RTA_NH_ID = 9, 15, 18, 20, 21, 30
-RTNEXTHOP = struct.Struct('=HBBi')  # rtnexthop: length, flags, hops (weight - 1), ifindex
-RTVIA_FAMILY = struct.Struct('=H')  # rtvia: family, then the address
-ADDRESS_LENGTHS = {socket.AF_INET: 4, socket.AF_INET6: 16}
-OPERSTATES = ('UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP')
-
-
-# Decoding: the few attributes the planners read, straight from the kernel's bytes. pyroute2
-# decodes every attribute of every message (forty-odd per link), which made reading a namespace
-# cost more than the kernel's work; it still decodes the kind-specific data (IFLA_INFO_DATA) of
-# the links that have some (bridge, vxlan, vlan, macvlan), in the names the planners use.
-
-class MalformedMessage(Exception):
-    """A message or attribute whose lengths do not add up: decoding it would give a wrong state."""
-
-
-def attributes(data, offset, end):
-    """{attribute type: (offset of its value, length of its value)} of data[offset:end].
-
-    Lengths that run past the end, or that are shorter than an attribute's
-    header, raise MalformedMessage: a silently shortened list of attributes
-    would read as a link, address or route without them.
-    """
-    found = {}
-    while offset + NLA_HEADER.size <= end:
-        length, kind = NLA_HEADER.unpack_from(data, offset)
-        if length < NLA_HEADER.size or offset + length > end:
-            raise MalformedMessage('attribute %d at byte %d claims %d bytes, %d are left'
-                                   % (kind & NLA_TYPE_MASK, offset, length, end - offset))
-        found[kind & NLA_TYPE_MASK] = (offset + NLA_HEADER.size, length - NLA_HEADER.size)
-        offset += _align(length)
-    if offset < end:
-        raise MalformedMessage('%d stray bytes after the last attribute' % (end - offset))
-    return found
-
-
-def _short(kind, length, size):
-    return MalformedMessage('attribute %d holds %d bytes, %d expected' % (kind, length, size))
-
-
-# the fixed-size readers check the size inline: they run for every attribute of every message
-def _u8(data, attrs, kind):
-    where = attrs.get(kind)
-    if where is None:
-        return None
-    if where[1] < 1:
-        raise _short(kind, where[1], 1)
-    return U8.unpack_from(data, where[0])[0]
-
-
-def _u16(data, attrs, kind):
-    where = attrs.get(kind)
-    if where is None:
-        return None
-    if where[1] < 2:
-        raise _short(kind, where[1], 2)
-    return U16.unpack_from(data, where[0])[0]
-
-
-def _u32(data, attrs, kind):
-    where = attrs.get(kind)
-    if where is None:
-        return None
-    if where[1] < 4:
-        raise _short(kind, where[1], 4)
-    return U32.unpack_from(data, where[0])[0]
-
-
-def _s32(data, attrs, kind):
-    where = attrs.get(kind)
-    if where is None:
-        return None
-    if where[1] < 4:
-        raise _short(kind, where[1], 4)
-    return S32.unpack_from(data, where[0])[0]
-
-
-def _string(data, attrs, kind):
-    where = attrs.get(kind)
-    if not where:
-        return None
-    return bytes(data[where[0]:where[0] + where[1]]).split(b'\0', 1)[0].decode('utf-8', 'replace')
-
-
-def _address(data, start, length, family, kind):
-    if length != ADDRESS_LENGTHS.get(family):
-        raise MalformedMessage('attribute %d holds an address of %d bytes for family %d' % (kind, length, family))
-    return socket.inet_ntop(family, data[start:start + length])
-
-
-def _ip(data, attrs, kind, family):
-    where = attrs.get(kind)
-    if not where:
-        return None
-    return _address(data, where[0], where[1], family, kind)
-
-
-def _via(data, attrs):
-    """RTA_VIA: a gateway of another family than the route's, as (4 or 6, address)."""
-    where = attrs.get(RTA_VIA)
-    if where is None:
-        return None
-    if where[1] < RTVIA_FAMILY.size:
-        raise _short(RTA_VIA, where[1], RTVIA_FAMILY.size)
-    family = RTVIA_FAMILY.unpack_from(data, where[0])[0]
-    return (6 if family == socket.AF_INET6 else 4,
-            _address(data, where[0] + RTVIA_FAMILY.size, where[1] - RTVIA_FAMILY.size, family, RTA_VIA))
-
-
-def _mac(data, attrs):
-    where = attrs.get(IFLA_ADDRESS)
-    if not where or not where[1]:
-        return None
-    return ':'.join('%02x' % byte for byte in bytearray(data[where[0]:where[0] + where[1]]))
-
-
-class KindData(Mapping):
-    """IFLA_INFO_DATA as pyroute2 names and reads it ({'IFLA_VXLAN_ID': 42, ...}), decoded when first read."""
-
-    def __init__(self, message):
-        self._message = message
-        self._decoded = None
-
-    def _attrs(self):
-        if self._decoded is None:
-            msg = pyroute2_api()['ifinfmsg'](self._message)
-            msg.decode()
-            info = msg.get_attr('IFLA_LINKINFO')
-            details = info.get_attr('IFLA_INFO_DATA') if info else None
-            self._decoded = {} if details is None or isinstance(details, (str, bytes)) else dict(
-                (name, value) for name, value in details.get('attrs', ()))
-        return self._decoded
-
-    def __getitem__(self, key):
-        return self._attrs()[key]
-
-    def __iter__(self):
-        return iter(self._attrs())
-
-    def __len__(self):
-        return len(self._attrs())
-
-
-def _message(data, offset, header, what):
-    """(end of the message, its fixed header's fields): MalformedMessage if it is cut short."""
-    if offset + NLMSG_HEADER.size > len(data):
-        raise MalformedMessage('%s cut short: %d bytes, less than a netlink header' % (what, len(data) - offset))
-    length = U32.unpack_from(data, offset)[0]
-    if offset + length > len(data):
-        raise MalformedMessage('%s cut short: it claims %d bytes, %d arrived' % (what, length, len(data) - offset))
-    if length < NLMSG_HEADER.size + header.size:
-        raise MalformedMessage('%s of %d bytes is shorter than its headers (%d)'
-                               % (what, length, NLMSG_HEADER.size + header.size))
-    return offset + length, header.unpack_from(data, offset + NLMSG_HEADER.size)
-
-
-def link_from_message(data, offset):
-    """A link (RTM_NEWLINK) at data[offset:], as the planners read it."""
-    end, (dummy_family, dummy_type, index, flags, dummy_change) = _message(data, offset, LINK_HEADER, 'link')
-    attrs = attributes(data, offset + NLMSG_HEADER.size + LINK_HEADER.size, end)
-    kind = None
-    details = {}
-    info = attrs.get(IFLA_LINKINFO)
-    if info:
-        info_attrs = attributes(data, info[0], info[0] + info[1])
-        kind = _string(data, info_attrs, IFLA_INFO_KIND)
-        if IFLA_INFO_DATA in info_attrs:
-            details = KindData(bytes(data[offset:end]))
-    operstate = _u8(data, attrs, IFLA_OPERSTATE)
-    return {
-        'index': index,
-        'name': _string(data, attrs, IFLA_IFNAME),
-        'kind': kind,
-        'mtu': _u32(data, attrs, IFLA_MTU),
-        # the range the driver accepts; 0 (or a kernel too old to say) means no limit
-        'min_mtu': _u32(data, attrs, IFLA_MIN_MTU) or None,
-        'max_mtu': _u32(data, attrs, IFLA_MAX_MTU) or None,
-        'mac': _mac(data, attrs),
-        'up': bool(flags & IFF_UP),
-        'master_index': _u32(data, attrs, IFLA_MASTER),
-        'link_index': _u32(data, attrs, IFLA_LINK),
-        'link_netnsid': _s32(data, attrs, IFLA_LINK_NETNSID),
-        'operstate': OPERSTATES[operstate] if operstate is not None and operstate < len(OPERSTATES) else operstate,
-        'data': details,
-    }
-
-
-def address_from_message(data, offset):
-    """An address (RTM_NEWADDR) at data[offset:].
-
-    For an IPv4 address with a peer (ip addr add A peer B), IFA_LOCAL is the
-    address and IFA_ADDRESS the peer; otherwise both are the address.
-    """
-    end, (af, prefixlen, flags, scope, index) = _message(data, offset, ADDRESS_HEADER, 'address')
-    attrs = attributes(data, offset + NLMSG_HEADER.size + ADDRESS_HEADER.size, end)
-    family = 6 if af == socket.AF_INET6 else 4
-    local = _ip(data, attrs, IFA_LOCAL, af)
-    remote = _ip(data, attrs, IFA_ADDRESS, af)
-    long_flags = _u32(data, attrs, IFA_FLAGS)
-    return {
-        'index': index,
-        'family': family,
-        'address': local or remote,
-        'peer': remote if local and remote != local else None,
-        'prefixlen': prefixlen,
-        'broadcast': _ip(data, attrs, IFA_BROADCAST, af),
-        'scope': scope,
-        # IFA_FLAGS holds all 32 bits (IFA_F_NOPREFIXROUTE, MANAGETEMPADDR, ...); the header only 8
-        'flags': long_flags if long_flags is not None else flags,
-    }
-
-
-def _nexthops(data, where, af):
-    """RTA_MULTIPATH: the rtnexthop records, each with its own attributes (gateway, via)."""
-    hops = []
-    offset, end = where[0], where[0] + where[1]
-    while offset < end:
-        if offset + RTNEXTHOP.size > end:
-            raise MalformedMessage('RTA_MULTIPATH: %d stray bytes after the last nexthop' % (end - offset))
-        length, flags, weight, index = RTNEXTHOP.unpack_from(data, offset)
-        if length < RTNEXTHOP.size or offset + length > end:
-            raise MalformedMessage('RTA_MULTIPATH: a nexthop claims %d bytes, %d are left' % (length, end - offset))
-        attrs = attributes(data, offset + RTNEXTHOP.size, offset + length)
-        hops.append({
-            'oif': index,
-            'flags': flags,
-            'weight': weight + 1,  # the kernel keeps weight - 1 (rtnh_hops)
-            'gateway': _ip(data, attrs, RTA_GATEWAY, af),
-            'via': _via(data, attrs),
-        })
-        offset += _align(length)
-    return hops
-
-
-def _metrics(data, attrs):
-    """RTA_METRICS: {RTAX_* number: value} (mtu is 2, hoplimit 10, ...), None if the route has none."""
-    where = attrs.get(RTA_METRICS)
-    if not where:
-        return None
-    inner = attributes(data, where[0], where[0] + where[1])
-    # RTAX_CC_ALGO (16) is a name; every other metric is a u32
-    return dict((kind, _string(data, inner, kind) if kind == 16 else _u32(data, inner, kind)) for kind in inner)
-
-
-def route_from_message(data, offset):
-    """A route (RTM_NEWROUTE) at data[offset:].
-
-    Every attribute that makes a route what it is comes out: its identity
-    (family, table, dst, IPv6 source prefix, tos, priority) and where it
-    leads (gateway or RTA_VIA, oif, each nexthop of a multipath route, a
-    nexthop object's id).
-    """
-    end, (af, dst_len, src_len, tos, table, proto, scope, route_type,
-          flags) = _message(data, offset, ROUTE_HEADER, 'route')
-    attrs = attributes(data, offset + NLMSG_HEADER.size + ROUTE_HEADER.size, end)
-    family = 6 if af == socket.AF_INET6 else 4
-    long_table = _u32(data, attrs, RTA_TABLE)
-    multipath = attrs.get(RTA_MULTIPATH)
-    zero = '::' if family == 6 else '0.0.0.0'
-    return {
-        'family': family,
-        'dst': _ip(data, attrs, RTA_DST, af) if RTA_DST in attrs else zero,
-        'dst_len': dst_len,
-        'src': _ip(data, attrs, RTA_SRC, af) if RTA_SRC in attrs else zero,
-        'src_len': src_len,
-        'tos': tos,
-        'table': long_table if long_table is not None else table,
-        'proto': proto,
-        'scope': scope,
-        'type': route_type,
-        'flags': flags,
-        'gateway': _ip(data, attrs, RTA_GATEWAY, af) if RTA_GATEWAY in attrs else None,
-        'via': _via(data, attrs) if RTA_VIA in attrs else None,
-        'oif': _u32(data, attrs, RTA_OIF),
-        'priority': _u32(data, attrs, RTA_PRIORITY),
-        'prefsrc': _ip(data, attrs, RTA_PREFSRC, af) if RTA_PREFSRC in attrs else None,
-        'multipath': multipath is not None,
-        'nexthops': _nexthops(data, multipath, af) if multipath else [],
-        # the rarer attributes: a lookup in attrs costs less than a call that finds nothing
-        'nh_id': _u32(data, attrs, RTA_NH_ID) if RTA_NH_ID in attrs else None,
-        'pref': _u8(data, attrs, RTA_PREF) if RTA_PREF in attrs else None,
-        'metrics': _metrics(data, attrs) if RTA_METRICS in attrs else None,
-        'encap_type': _u16(data, attrs, RTA_ENCAP_TYPE) if RTA_ENCAP_TYPE in attrs else None,
-    }
-
-
-NSID_HEADER = struct.Struct('=B3x')  # rtgenmsg and its padding
-
-
-def nsid_from_message(data, offset):
-    """The nsid of an RTM_NEWNSID answer, None if the kernel gave none (-1)."""
-    end, dummy_family = _message(data, offset, NSID_HEADER, 'nsid')
-    attrs = attributes(data, offset + NLMSG_HEADER.size + NSID_HEADER.size, end)
-    nsid = _s32(data, attrs, NETNSA_NSID)
-    return nsid if nsid is not None and nsid >= 0 else None
+NO_DATA = MappingProxyType({})
 
 
 def allow_a_session_per_namespace():
@@ -452,70 +69,81 @@ def allow_a_session_per_namespace():
             pass  # keep the limit there is; a task over fewer namespaces still works
 
 
-def _align(length):
-    return (length + 3) & ~3
+def frozen(link):
+    """A link as a read-only mapping; its kind data too."""
+    data = link.get('data')
+    if isinstance(data, dict):
+        link = dict(link, data=MappingProxyType(dict(data)) if data else NO_DATA)
+    return MappingProxyType(link)
 
 
-def _attribute(kind, value):
-    return NLA_HEADER.pack(NLA_HEADER.size + len(value), kind) + value + b'\0' * (-len(value) % 4)
+class LinkLayers(object):
+    """Links as the kernel had them when read, and as the plan so far will leave them.
 
-
-class Reader(object):
-    """Requests through a plain netlink socket, each answer decoded by a function of this module.
-
-    Open it with the thread inside the namespace to read: the socket stays
-    bound to that namespace.
+    What was read is never changed. The plan's layer starts as a copy of it
+    (once per read) and changes one link at a time, copy on write; links()
+    hands out the one read-only view of it, so that asking for it per item
+    costs nothing however many links a namespace holds.
     """
 
-    def __init__(self, label):
-        self.label = label
-        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | getattr(socket, 'SOCK_CLOEXEC', 0),
-                                  NETLINK_ROUTE)
-        self.sock.bind((0, 0))
-        self.sequence = 0
+    _kernel_links = None
+    _planned_links = None
+    _planned_view = None
 
-    def close(self):
-        self.sock.close()
+    def _read_links(self):
+        """The links of the namespace, as a list of dicts with 'name', 'index', ..."""
+        raise NotImplementedError
 
-    def dump(self, what, msg_type, body, decode):
-        return self.request(what, msg_type, body, decode, NLM_F_REQUEST | NLM_F_DUMP)
+    def _forget_links(self):
+        self._kernel_links = self._planned_links = self._planned_view = None
 
-    def request(self, what, msg_type, body, decode, flags=NLM_F_REQUEST):
-        """The kernel's answers to one request, each decode(data, offset); NetlinkFailure if it refused."""
-        self.sequence += 1
-        self.sock.send(NLMSG_HEADER.pack(NLMSG_HEADER.size + len(body), msg_type, flags, self.sequence, 0) + body)
-        messages = []
-        interrupted_dump = False
-        while True:
-            data = self.sock.recv(RECEIVE_SIZE)
-            offset = 0
-            while offset + NLMSG_HEADER.size <= len(data):
-                length, kind, answer_flags, sequence, dummy_port = NLMSG_HEADER.unpack_from(data, offset)
-                if length < NLMSG_HEADER.size or offset + length > len(data):
-                    raise NetlinkFailure('%s in %s: malformed answer from the kernel: a message claims %d '
-                                         'bytes, %d arrived' % (what, self.label, length, len(data) - offset))
-                if sequence == self.sequence:
-                    # the kernel may flag only the last part of a dump, NLMSG_DONE included
-                    interrupted_dump = interrupted_dump or bool(answer_flags & NLM_F_DUMP_INTR)
-                    if kind == NLMSG_ERROR or kind == NLMSG_DONE:
-                        code = -struct.unpack_from('=i', data, offset + NLMSG_HEADER.size)[0]
-                        if code > 0:
-                            reason = describe_code(code)
-                            raise NetlinkFailure('%s in %s failed: %s' % (what, self.label, reason), reason, code)
-                        if interrupted_dump:
-                            raise NetlinkDumpInterrupted()
-                        return messages
-                    try:
-                        messages.append(decode(data, offset))
-                    except (MalformedMessage, struct.error) as exc:
-                        raise NetlinkFailure('%s in %s: malformed answer from the kernel: %s'
-                                             % (what, self.label, exc))
-                    if flags & NLM_F_DUMP != NLM_F_DUMP:
-                        return messages
-                offset += _align(length)
+    def _layers(self):
+        if self._kernel_links is None:
+            read = dict((link['name'], frozen(link)) for link in self._read_links())
+            self._kernel_links = MappingProxyType(read)
+            self._planned_links = dict(read)
+            self._planned_view = MappingProxyType(self._planned_links)
+        return self._planned_links
+
+    def links(self):
+        """Links by name, as the plan so far will leave them (read-only)."""
+        self._layers()
+        return self._planned_view
+
+    def link(self, name):
+        return self._layers().get(name)
+
+    def kernel_links(self):
+        """Links by name as read from the kernel, whatever the plan does to them."""
+        self._layers()
+        return self._kernel_links
+
+    def kernel_link(self, name):
+        return self.kernel_links().get(name)
+
+    def link_name(self, index):
+        if index is None:
+            return None
+        for link in self._layers().values():
+            if link['index'] == index:
+                return link['name']
+        return None
+
+    def plan_link(self, name, link):
+        """The plan makes (or moves in) link as name: no index until the kernel gives it one."""
+        self._layers()[name] = frozen(dict(link, name=name))
+
+    def plan_link_update(self, name, **attrs):
+        """The plan changes attrs of the link called name."""
+        links = self._layers()
+        links[name] = frozen(dict(links[name], **attrs))
+
+    def plan_link_gone(self, name):
+        """The plan deletes (or moves away) the link called name."""
+        self._layers().pop(name, None)
 
 
-class Session(object):
+class Session(LinkLayers):
     """The namespace one part of a task acts in."""
 
     exists = True
@@ -528,9 +156,9 @@ class Session(object):
             self.reader = Reader(label)
         self._ipr = None
         self.touched = False  # a change went through this session since it was last read
-        self._links = None
         self._addresses = None
         self._routes = {}
+        _OPEN[fd] = self
 
     @property
     def ipr(self):
@@ -547,14 +175,19 @@ class Session(object):
             self._ipr.close()
         self.reader.close()
         if self.fd is not None:
+            _OPEN.pop(self.fd, None)
             os.close(self.fd)
 
     def forget_state(self):
         """Read everything again when next asked: changes were made since it was read."""
         self.touched = False
-        self._links = None
+        self._forget_links()
         self._addresses = None
         self._routes = {}
+
+    def forget_addresses(self):
+        """Read the addresses again when next asked (the kernel changes their flags as DAD runs)."""
+        self._addresses = None
 
     # -- reading ------------------------------------------------------
     def _dump(self, call):
@@ -573,25 +206,13 @@ class Session(object):
         raise NetlinkFailure('netlink dump in %s kept being interrupted by concurrent changes'
                              % self.label)
 
-    def links(self):
-        """Links by name: the kernel's, then as the plan so far will leave them."""
-        if self._links is None:
-            links = list(self._dump(lambda: self.reader.dump(
-                'list links', RTM_GETLINK, LINK_HEADER.pack(socket.AF_UNSPEC, 0, 0, 0, 0), link_from_message)))
-            names = dict((link['index'], link['name']) for link in links)
-            for link in links:
-                link['master'] = names.get(link['master_index'])
-            self._links = dict((link['name'], link) for link in links)
-        return self._links
-
-    def link(self, name):
-        return self.links().get(name)
-
-    def link_name(self, index):
-        for link in self.links().values():
-            if link['index'] == index and index is not None:
-                return link['name']
-        return None
+    def _read_links(self):
+        links = list(self._dump(lambda: self.reader.dump(
+            'list links', RTM_GETLINK, LINK_HEADER.pack(socket.AF_UNSPEC, 0, 0, 0, 0), link_from_message)))
+        names = dict((link['index'], link['name']) for link in links)
+        for link in links:
+            link['master'] = names.get(link['master_index'])
+        return links
 
     def addresses(self):
         if self._addresses is None:
@@ -628,15 +249,7 @@ class Session(object):
         identity: family, dst, dst_len, src, src_len, tos, table, priority, scope, proto, type.
         """
         self.touched = True
-        af = FAMILIES[identity['family']]
-        body = ROUTE_HEADER.pack(af, identity['dst_len'], identity['src_len'], identity['tos'],
-                                 identity['table'] if identity['table'] < 256 else RT_TABLE_COMPAT,
-                                 identity['proto'], identity['scope'], identity['type'], 0)
-        body += _attribute(RTA_DST, socket.inet_pton(af, identity['dst'])) if identity['dst_len'] else b''
-        body += _attribute(RTA_SRC, socket.inet_pton(af, identity['src'])) if identity['src_len'] else b''
-        body += _attribute(RTA_TABLE, U32.pack(identity['table']))
-        body += _attribute(RTA_PRIORITY, U32.pack(identity['priority']))
-        body += _attribute(RTA_NH_ID, U32.pack(nhid))
+        body = nexthop_route_request(identity, nhid)
         flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (NLM_F_REPLACE if replace else NLM_F_EXCL)
         self.reader.request('%s route through nexthop object %d' % ('replace' if replace else 'add', nhid),
                             RTM_NEWROUTE, body, None, flags)
@@ -649,7 +262,7 @@ class Session(object):
         request per object (a lookup costs more than a whole dump of a small
         namespace).
         """
-        known = self._links.get(name) if self._links is not None else None
+        known = self._planned_links.get(name) if self._planned_links is not None else None
         if known is not None and known['index'] is not None:
             return known['index']
         found = self.ipr.link_lookup(ifname=name)
@@ -667,7 +280,33 @@ class Session(object):
                                  getattr(exc, 'code', None), kernel_says(exc))
 
 
-class AbsentSession(object):
+# The open sessions by the descriptor of their namespace: a change given as data names the other
+# namespace it reaches into (a veth's peer, a link moved away) by that number.
+_OPEN = {}
+
+
+def session_on(fd, default=None):
+    """The open Session of the namespace behind descriptor fd (default when fd is default's)."""
+    if default is not None and fd == default.fd:
+        return default
+    return _OPEN[fd]
+
+
+def nexthop_route_request(identity, nhid):
+    """The rtmsg and attributes of a route through nexthop object nhid, which pyroute2 cannot encode."""
+    af = FAMILIES[identity['family']]
+    body = ROUTE_HEADER.pack(af, identity['dst_len'], identity['src_len'], identity['tos'],
+                             identity['table'] if identity['table'] < 256 else RT_TABLE_COMPAT,
+                             identity['proto'], identity['scope'], identity['type'], 0)
+    body += attribute(RTA_DST, socket.inet_pton(af, identity['dst'])) if identity['dst_len'] else b''
+    body += attribute(RTA_SRC, socket.inet_pton(af, identity['src'])) if identity['src_len'] else b''
+    body += attribute(RTA_TABLE, U32.pack(identity['table']))
+    body += attribute(RTA_PRIORITY, U32.pack(identity['priority']))
+    body += attribute(RTA_NH_ID, U32.pack(nhid))
+    return body
+
+
+class AbsentSession(LinkLayers):
     """A namespace that does not exist yet: empty, and only ever planned against."""
 
     exists = False
@@ -676,22 +315,18 @@ class AbsentSession(object):
 
     def __init__(self, label):
         self.label = label
-        self._links = {}
+
+    def _read_links(self):
+        return []
 
     def close(self):
         pass
 
-    def links(self):
-        return self._links
-
-    def link(self, name):
-        return self._links.get(name)
-
-    def link_name(self, index):
-        return None
-
     def addresses(self):
         return []
+
+    def forget_addresses(self):
+        pass
 
     def routes(self, family):
         return []

@@ -11,7 +11,7 @@ __metaclass__ = type
 import ipaddress
 import time
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import validation
+from ansible_collections.linuxnet.netns.plugins.module_utils import engine, validation
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure, about, netns_of
 
 IFA_F_NODAD = 0x02
@@ -70,11 +70,7 @@ def plan(host, items, plan):
     for (netns, interface), group in group_items(items).items():
         session = host.session(netns)
         link = session.link(interface)
-        if link is None:
-            message = 'interface %s does not exist in %s' % (interface, session.label)
-            if not host.check_mode:
-                raise PlanFailure(message)
-            host.warn(message + '; assuming an earlier task creates it')
+        host.require(link is not None, 'interface %s does not exist in %s' % (interface, session.label))
         current = current_addresses(session, link)
         wanted = list(dict.fromkeys(group['present']))
         remove = [a for a in dict.fromkeys(group['absent']) if a in current]
@@ -95,28 +91,36 @@ def plan(host, items, plan):
                                 applied and wait_for_dad(host, s, i, n, t))
 
 
-def _request(interface, address, nodad=False):
-    kwargs = dict(address=str(address.ip), prefixlen=address.network.prefixlen)
+@engine.operation('address.add')
+def add_address(session, interface, address, nodad=False):
+    """Add address ('10.0.0.1/24') to interface; nodad: an IPv6 address usable at once."""
+    kwargs = _request(address)
     if nodad:
         kwargs['flags'] = IFA_F_NODAD
-    return kwargs
+    session.call('add %s' % address, 'addr', 'add', index=session.index_of(interface), **kwargs)
+
+
+@engine.operation('address.remove')
+def remove_address(session, interface, address):
+    session.call('remove %s' % address, 'addr', 'del', index=session.index_of(interface), **_request(address))
+
+
+def _request(address):
+    address = ipaddress.ip_interface(u'%s' % address)
+    return dict(address=str(address.ip), prefixlen=address.network.prefixlen)
 
 
 def _plan_add(plan, session, interface, address, dad):
     nodad = dad == 'skip' and address.version == 6
     plan.add('add %s to %s in %s' % (address, interface, session.label),
-             lambda: session.call('add %s' % address, 'addr', 'add', index=session.index_of(interface),
-                                  **_request(interface, address, nodad)),
-             lambda: session.call('remove %s' % address, 'addr', 'del', index=session.index_of(interface),
-                                  **_request(interface, address)))
+             engine.Op(add_address, session, interface=interface, address=str(address), nodad=nodad),
+             engine.Op(remove_address, session, interface=interface, address=str(address)))
 
 
 def _plan_del(plan, session, interface, address):
     plan.add('remove %s from %s in %s' % (address, interface, session.label),
-             lambda: session.call('remove %s' % address, 'addr', 'del', index=session.index_of(interface),
-                                  **_request(interface, address)),
-             lambda: session.call('add %s' % address, 'addr', 'add', index=session.index_of(interface),
-                                  **_request(interface, address)))
+             engine.Op(remove_address, session, interface=interface, address=str(address)),
+             engine.Op(add_address, session, interface=interface, address=str(address)))
 
 
 def wait_for_dad(host, session, interface, addresses, timeout):
@@ -125,7 +129,7 @@ def wait_for_dad(host, session, interface, addresses, timeout):
     deadline = time.time() + timeout
     pending = set(addresses)
     while True:
-        session._addresses = None  # re-read: the kernel changes the flags as DAD runs
+        session.forget_addresses()  # re-read: the kernel changes the flags as DAD runs
         flags = dict((ipaddress.ip_interface(u'%s/%d' % (r['address'], r['prefixlen'])), r['flags'])
                      for r in session.addresses() if r['index'] == index)
         failed = [a for a in pending if flags.get(a, 0) & IFA_F_DADFAILED]

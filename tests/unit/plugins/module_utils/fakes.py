@@ -8,44 +8,46 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import engine
+from ansible_collections.linuxnet.netns.plugins.module_utils import engine, netlink
 
 DEFAULT_LINKS = (dict(name='eth0', index=1), dict(name='eth1', index=2))
 
 
-class FakeSession(object):
-    """The part of netlink.Session the planners use: state to read, and calls recorded."""
+class FakeSession(netlink.LinkLayers):
+    """The part of netlink.Session the planners use: state to read, and calls recorded.
+
+    Its links are layered as a Session's: as read, and as the plan leaves them.
+    """
 
     exists = True
     fd = None
 
     def __init__(self, links=DEFAULT_LINKS, addresses=(), routes=None, label='netns t'):
         self.label = label
-        self._links = dict((link['name'], dict(link)) for link in links)
+        self._read = [dict(link) for link in links]
         self._addresses = list(addresses)
         self._routes = routes or {4: [], 6: []}
         self.calls = []
 
-    def links(self):
-        return self._links
-
-    def link(self, name):
-        return self._links.get(name)
-
-    def link_name(self, index):
-        for link in self._links.values():
-            if link['index'] == index and index is not None:
-                return link['name']
-        return None
+    def _read_links(self):
+        return self._read
 
     def addresses(self):
         return self._addresses
+
+    def forget_addresses(self):
+        pass
 
     def routes(self, family):
         return self._routes[family]
 
     def index_of(self, name):
-        return self._links[name]['index']
+        # as Session: the plan's index, else the kernel's (here: as read)
+        planned = self.link(name)
+        if planned is not None and planned['index'] is not None:
+            return planned['index']
+        read = self.kernel_link(name)
+        return read['index'] if read is not None else None
 
     def call(self, what, method, *args, **kwargs):
         self.calls.append((method,) + args + (kwargs,))

@@ -12,7 +12,7 @@ import struct
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import netlink
+from ansible_collections.linuxnet.netns.plugins.module_utils import netlink, netlink_messages, netlink_reader
 from ansible_collections.linuxnet.netns.plugins.module_utils.netlink import NetlinkDumpInterrupted, NetlinkFailure
 
 
@@ -65,11 +65,11 @@ class Refusal(Exception):
 
 
 def test_describe_adds_the_kernels_own_words():
-    assert netlink.describe(Refusal(17, 'A VXLAN device with the specified VNI already exists.')) == (
+    assert netlink_reader.describe(Refusal(17, 'A VXLAN device with the specified VNI already exists.')) == (
         'File exists (errno 17): A VXLAN device with the specified VNI already exists')
-    assert netlink.describe(Refusal(17, 'File exists')) == 'File exists (errno 17)'
-    assert netlink.kernel_says(Refusal(95, 'Unknown device type')) == 'Unknown device type'
-    assert netlink.kernel_says(Refusal(95, 'Operation not supported')) is None
+    assert netlink_reader.describe(Refusal(17, 'File exists')) == 'File exists (errno 17)'
+    assert netlink_reader.kernel_says(Refusal(95, 'Unknown device type')) == 'Unknown device type'
+    assert netlink_reader.kernel_says(Refusal(95, 'Operation not supported')) is None
 
 
 # ---- reading through a plain socket: the kernel's bytes, decoded --------------------------------------
@@ -102,23 +102,23 @@ def link_message(index, name, kind=None, **extra):
 
 def test_a_link_is_read_from_the_kernels_bytes():
     data = link_message(7, 've-web', 'veth', master=3, netnsid=0, peer=2)
-    link = netlink.link_from_message(data, 0)
+    link = netlink_messages.link_from_message(data, 0)
     assert link == dict(index=7, name='ve-web', kind='veth', mtu=1500, min_mtu=None, max_mtu=None,
                         mac='02:42:0a:58:01:07', up=True, master_index=3, link_index=2, link_netnsid=0,
                         operstate='UP', data={})
-    bare = netlink.link_from_message(link_message(1, 'lo'), 0)
+    bare = netlink_messages.link_from_message(link_message(1, 'lo'), 0)
     assert bare['kind'] is None and bare['link_netnsid'] is None and bare['master_index'] is None
 
 
 def test_an_address_and_a_route_are_read_from_the_kernels_bytes():
     address = message(20, struct.pack('=BBBBI', 2, 24, 0x80, 0, 5) + attribute(2, bytes(bytearray([10, 88, 1, 2])))
                       + attribute(1, bytes(bytearray([10, 88, 1, 2]))) + attribute(8, struct.pack('=I', 0x80)))
-    assert netlink.address_from_message(address, 0) == dict(
+    assert netlink_messages.address_from_message(address, 0) == dict(
         index=5, family=4, address='10.88.1.2', peer=None, prefixlen=24, broadcast=None, scope=0, flags=0x80)
     route = message(24, struct.pack('=BBBBBBBBI', 2, 0, 0, 0, 254, 3, 0, 1, 0)
                     + attribute(15, struct.pack('=I', 254)) + attribute(5, bytes(bytearray([10, 88, 1, 1])))
                     + attribute(4, struct.pack('=I', 5)))
-    assert netlink.route_from_message(route, 0) == dict(
+    assert netlink_messages.route_from_message(route, 0) == dict(
         family=4, dst='0.0.0.0', dst_len=0, src='0.0.0.0', src_len=0, tos=0, table=254, proto=3, scope=0, type=1,
         flags=0, gateway='10.88.1.1', via=None, oif=5, priority=None, prefsrc=None, multipath=False, nexthops=[],
         nh_id=None, pref=None, metrics=None, encap_type=None)
@@ -139,7 +139,7 @@ class FakeSocket(object):
 
 
 def reader(datagrams):
-    bare = netlink.Reader.__new__(netlink.Reader)
+    bare = netlink_reader.Reader.__new__(netlink_reader.Reader)
     bare.label = 'netns t'
     bare.sock = FakeSocket(datagrams)
     bare.sequence = 0
@@ -159,20 +159,20 @@ def link_message_seq(index, name, sequence):
 def test_a_dump_spans_datagrams_and_skips_answers_to_other_requests():
     first = link_message(1, 'lo') + link_message_seq(9, 'old', 0)
     second = link_message(2, 'eth0', 'veth') + done()
-    found = reader([first, second]).dump('list links', 18, b'\0' * 16, netlink.link_from_message)
+    found = reader([first, second]).dump('list links', 18, b'\0' * 16, netlink_messages.link_from_message)
     assert [link['name'] for link in found] == ['lo', 'eth0']
 
 
 def test_a_refused_request_names_what_and_where():
     refusal = message(2, struct.pack('=i', -1) + b'\0' * 16)
     with pytest.raises(NetlinkFailure, match=r'^ask the nsid in netns t failed: Operation not permitted \(errno 1\)$'):
-        reader([refusal]).request('ask the nsid', 90, b'', netlink.nsid_from_message)
+        reader([refusal]).request('ask the nsid', 90, b'', netlink_messages.nsid_from_message)
 
 
 def test_an_interrupted_dump_says_so_even_when_only_its_end_is_flagged():
     with pytest.raises(NetlinkDumpInterrupted):
-        reader([link_message(1, 'lo') + done(flags=2 | netlink.NLM_F_DUMP_INTR)]).dump(
-            'list links', 18, b'', netlink.link_from_message)
+        reader([link_message(1, 'lo') + done(flags=2 | netlink_reader.NLM_F_DUMP_INTR)]).dump(
+            'list links', 18, b'', netlink_messages.link_from_message)
 
 
 def test_kind_data_is_decoded_by_pyroute2_only_when_a_planner_reads_it():
@@ -181,7 +181,7 @@ def test_kind_data_is_decoded_by_pyroute2_only_when_a_planner_reads_it():
     data = bytearray(link_message(4, 'vx0'))
     data += attribute(18 | 0x8000, info)
     struct.pack_into('=I', data, 0, len(data))
-    link = netlink.link_from_message(bytes(data), 0)
+    link = netlink_messages.link_from_message(bytes(data), 0)
     assert link['kind'] == 'vxlan'
     assert link['data']._decoded is None
     assert link['data']['IFLA_VXLAN_ID'] == 42 and dict(link['data'])['IFLA_VXLAN_ID'] == 42

@@ -8,7 +8,7 @@ tests/unit/fixtures/netlink/kernel.json holds real dumps (capture.py, run in tes
 links of every kind this kernel has, IPv4/IPv6 addresses with flags and a peer, routes with
 via/src/tos/onlink/metrics/multipath/nhid/pref/expires in several tables, blackholes, an IPv4
 route through an IPv6 gateway (RTA_VIA), IPv6 source-specific routes, and an nsid answer. Each
-message is decoded by netlink.py and by pyroute2, and every field the reader gives is compared.
+message is decoded by netlink_messages.py and by pyroute2, and every field the reader gives is compared.
 Every attribute pyroute2 finds in a message must be either compared or listed in IGNORED with
 the reason: a new attribute in a fixture fails the suite until someone decides.
 
@@ -43,7 +43,7 @@ if __name__ == '__main__':
     sys.path.insert(0, os.path.dirname(PARENT) if os.path.basename(PARENT) == 'ansible_collections'
                     else os.path.join(TOP, '.build', 'collections'))
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import netlink  # noqa: E402
+from ansible_collections.linuxnet.netns.plugins.module_utils import netlink, netlink_messages, netlink_reader  # noqa: E402
 
 # Attributes the reader leaves out on purpose, and why.
 IGNORED = {
@@ -175,7 +175,7 @@ def pyroute2_link(message):
 
 
 def ours_link(message):
-    link = netlink.link_from_message(message, 0)
+    link = netlink_messages.link_from_message(message, 0)
     return dict(link, data=dict(link['data']))
 
 
@@ -188,11 +188,11 @@ def pyroute2_nsid(message):
 
 
 DUMPS = (
-    ('nsid', lambda message: dict(nsid=netlink.nsid_from_message(message, 0)), pyroute2_nsid),
+    ('nsid', lambda message: dict(nsid=netlink_messages.nsid_from_message(message, 0)), pyroute2_nsid),
     ('links', ours_link, pyroute2_link),
-    ('addresses', lambda message: netlink.address_from_message(message, 0), pyroute2_address),
-    ('routes4', lambda message: netlink.route_from_message(message, 0), pyroute2_route),
-    ('routes6', lambda message: netlink.route_from_message(message, 0), pyroute2_route),
+    ('addresses', lambda message: netlink_messages.address_from_message(message, 0), pyroute2_address),
+    ('routes4', lambda message: netlink_messages.route_from_message(message, 0), pyroute2_route),
+    ('routes6', lambda message: netlink_messages.route_from_message(message, 0), pyroute2_route),
 )
 
 
@@ -243,7 +243,7 @@ def test_every_field_agrees_with_debians_pyroute2():
 
 
 def test_the_fixture_holds_what_the_reader_must_get_right():
-    routes = [netlink.route_from_message(message, 0) for message in messages('routes4') + messages('routes6')]
+    routes = [netlink_messages.route_from_message(message, 0) for message in messages('routes4') + messages('routes6')]
     by_dst = dict(('%s/%d%s' % (route['dst'], route['dst_len'],
                                 ' from %s/%d' % (route['src'], route['src_len']) if route['src_len'] else ''),
                    route) for route in routes if route['table'] != 255)
@@ -262,13 +262,13 @@ def test_the_fixture_holds_what_the_reader_must_get_right():
     assert by_dst['fd00:82::/48']['pref'] == 1 and by_dst['fd00:83::/48']['pref'] == 3  # high, low
     assert by_dst['fd00:81::/48']['nexthops'][0]['weight'] == 2
     assert by_dst['fd00:83::/48']['table'] == 100 and by_dst['10.83.0.0/16']['table'] == 4000000
-    addresses = dict((a['address'], a) for a in (netlink.address_from_message(m, 0) for m in messages('addresses')))
+    addresses = dict((a['address'], a) for a in (netlink_messages.address_from_message(m, 0) for m in messages('addresses')))
     assert addresses['198.18.78.1']['peer'] == '198.18.78.2'
     assert addresses['fd00:78::1']['flags'] & 0x200  # IFA_F_NOPREFIXROUTE, beyond the header's 8 bits
     assert addresses['fd00:79::1']['flags'] & 0x20  # IFA_F_DEPRECATED
-    kinds = set(netlink.link_from_message(m, 0)['kind'] for m in messages('links'))
+    kinds = set(netlink_messages.link_from_message(m, 0)['kind'] for m in messages('links'))
     assert kinds >= {'bridge', 'veth', 'vxlan', 'macvlan'}
-    assert netlink.nsid_from_message(messages('nsid')[0], 0) == 0
+    assert netlink_messages.nsid_from_message(messages('nsid')[0], 0) == 0
 
 
 def test_nhid_agrees_with_ip():
@@ -276,7 +276,7 @@ def test_nhid_agrees_with_ip():
     shown = dict((entry['dst'], entry['nhid']) for entry in data['ip']['routes4'] + data['ip']['routes6']
                  if 'nhid' in entry)
     read = dict(('%s/%d' % (route['dst'], route['dst_len']), route['nh_id'])
-                for route in (netlink.route_from_message(m, 0) for m in messages('routes4') + messages('routes6'))
+                for route in (netlink_messages.route_from_message(m, 0) for m in messages('routes4') + messages('routes6'))
                 if route['nh_id'] is not None)
     assert read == shown and len(read) == 3
 
@@ -292,7 +292,7 @@ def test_every_message_cut_short_is_refused():
     for name, ours, dummy in DUMPS:
         for message in messages(name)[:6]:
             for cut in _every_cut(message):
-                with pytest.raises((netlink.MalformedMessage, struct.error)):
+                with pytest.raises((netlink_messages.MalformedMessage, struct.error)):
                     ours(cut)
 
 
@@ -300,16 +300,16 @@ def test_a_length_field_that_lies_is_refused():
     import pytest
     message = bytearray(messages('routes4')[0])
     struct.pack_into('=I', message, 0, len(message) + 4)
-    with pytest.raises(netlink.MalformedMessage, match='cut short: it claims'):
-        netlink.route_from_message(bytes(message), 0)
+    with pytest.raises(netlink_messages.MalformedMessage, match='cut short: it claims'):
+        netlink_messages.route_from_message(bytes(message), 0)
     message = bytearray(messages('routes4')[0])
     struct.pack_into('=H', message, 16 + 12, 200)  # the first attribute claims more than the message has
-    with pytest.raises(netlink.MalformedMessage, match='attribute .* claims 200 bytes'):
-        netlink.route_from_message(bytes(message), 0)
+    with pytest.raises(netlink_messages.MalformedMessage, match='attribute .* claims 200 bytes'):
+        netlink_messages.route_from_message(bytes(message), 0)
     message = bytearray(messages('routes4')[0])
     struct.pack_into('=H', message, 16 + 12, 2)  # shorter than an attribute header
-    with pytest.raises(netlink.MalformedMessage):
-        netlink.route_from_message(bytes(message), 0)
+    with pytest.raises(netlink_messages.MalformedMessage):
+        netlink_messages.route_from_message(bytes(message), 0)
 
 
 def test_an_address_of_the_wrong_size_is_refused():
@@ -317,22 +317,22 @@ def test_an_address_of_the_wrong_size_is_refused():
     route = messages('routes4')[0]
     family_v6 = bytearray(route)
     family_v6[16] = socket.AF_INET6  # IPv4 addresses read as IPv6 ones
-    with pytest.raises(netlink.MalformedMessage, match='address of 4 bytes for family 10'):
-        netlink.route_from_message(bytes(family_v6), 0)
+    with pytest.raises(netlink_messages.MalformedMessage, match='address of 4 bytes for family 10'):
+        netlink_messages.route_from_message(bytes(family_v6), 0)
 
 
 def test_a_multipath_nexthop_that_lies_is_refused():
     import pytest
     for message in messages('routes4'):
-        if netlink.route_from_message(message, 0)['nexthops']:
+        if netlink_messages.route_from_message(message, 0)['nexthops']:
             break
     data = bytearray(message)
     offset = 16 + 12
-    while struct.unpack_from('=HH', data, offset)[1] != netlink.RTA_MULTIPATH:
+    while struct.unpack_from('=HH', data, offset)[1] != netlink_messages.RTA_MULTIPATH:
         offset += (struct.unpack_from('=H', data, offset)[0] + 3) & ~3
     struct.pack_into('=H', data, offset + 4, 250)  # the first rtnexthop claims 250 bytes
-    with pytest.raises(netlink.MalformedMessage, match='RTA_MULTIPATH: a nexthop claims 250 bytes'):
-        netlink.route_from_message(bytes(data), 0)
+    with pytest.raises(netlink_messages.MalformedMessage, match='RTA_MULTIPATH: a nexthop claims 250 bytes'):
+        netlink_messages.route_from_message(bytes(data), 0)
 
 
 def test_the_reader_turns_a_malformed_answer_into_a_clear_failure():
@@ -348,7 +348,7 @@ def test_the_reader_turns_a_malformed_answer_into_a_clear_failure():
         def recv(self, size):
             return self.datagrams.pop(0)
 
-    reader = netlink.Reader.__new__(netlink.Reader)
+    reader = netlink_reader.Reader.__new__(netlink_reader.Reader)
     reader.label, reader.sequence = 'netns t', 0
     message = bytearray(messages('routes4')[0])
     struct.pack_into('=I', message, 8, 1)  # the sequence number of the request
@@ -356,10 +356,10 @@ def test_the_reader_turns_a_malformed_answer_into_a_clear_failure():
     reader.sock = Answers([bytes(message)])
     with pytest.raises(netlink.NetlinkFailure, match=r'^list routes in netns t: malformed answer from the kernel: '
                                                      r'attribute \d+ at byte \d+ claims 200 bytes'):
-        reader.dump('list routes', 26, b'', netlink.route_from_message)
+        reader.dump('list routes', 26, b'', netlink_messages.route_from_message)
     reader.sock = Answers([bytes(message[:40])])
     with pytest.raises(netlink.NetlinkFailure, match='malformed answer from the kernel: a message claims'):
-        reader.dump('list routes', 26, b'', netlink.route_from_message)
+        reader.dump('list routes', 26, b'', netlink_messages.route_from_message)
 
 
 if __name__ == '__main__':

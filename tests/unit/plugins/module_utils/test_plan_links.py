@@ -14,6 +14,7 @@ import errno
 import pytest
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import plan_links
+from ansible_collections.linuxnet.netns.plugins.module_utils.links import restore
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils.netlink import NetlinkFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
@@ -36,7 +37,7 @@ class Session(FakeSession):
     def __init__(self, links, addresses=(), fail=None):
         super(Session, self).__init__(links, addresses, label=OWN)
         self.fail = fail
-        self.kernel_indexes = dict((name, each['index']) for name, each in self._links.items())
+        self.kernel_indexes = dict((name, each['index']) for name, each in self.links().items())
 
     def index_of(self, name):
         # as the kernel had them before the plan: links the plan made have none here
@@ -131,7 +132,7 @@ def test_a_later_failure_makes_the_deleted_link_again_as_it_was():
         return None
 
     session = vxlan_session(fail)
-    session.links()['eth5'] = link('eth5', 9)
+    session.plan_link('eth5', link('eth5', 9))
     summaries, plan = planned(session, VX1, dict(name='mv9', kind='macvlan', parent='eth5'))
     failing['on'] = True
     with pytest.raises(PlanFailure, match='undid: rename the new vxlan to vx1 in .*, delete vxlan vx1 in .*, '
@@ -161,11 +162,11 @@ def test_a_link_made_by_this_plan_cannot_be_made_again_and_says_so():
 def test_a_bridge_that_kept_its_random_mac_gets_a_new_one_back():
     kept = link('br9', 9, kind='bridge', data={'IFLA_BR_BRIDGE_ID': {'prio': 128, 'addr': '00:00:00:00:00:00'},
                                                'IFLA_BR_AGEING_TIME': 30000})
-    assert 'address' not in plan_links._restored_settings(FakeSession(), kept)
+    assert 'address' not in restore.restored_settings(FakeSession(), kept)
     chosen = dict(kept, data={'IFLA_BR_BRIDGE_ID': {'prio': 128, 'addr': '02:00:00:00:00:01'}})
-    settings = plan_links._restored_settings(FakeSession(), chosen)
+    settings = restore.restored_settings(FakeSession(), chosen)
     assert settings['address'] == '02:00:00:00:00:01'
-    assert 'br_ageing_time' not in settings and plan_links._restored_settings(
+    assert 'br_ageing_time' not in settings and restore.restored_settings(
         FakeSession(), kept)['br_ageing_time'] == 30000
 
 

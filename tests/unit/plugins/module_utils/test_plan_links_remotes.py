@@ -61,7 +61,7 @@ def test_a_new_link_gets_its_whole_flood_list_in_address_order():
                          'add remote 198.18.0.12 to the flood list of vx0 in ' + OWN,
                          'add remote 198.18.0.13 to the flood list of vx0 in ' + OWN]
     assert plan.after[OWN + ':vx0']['remotes'] == ['198.18.0.12', '198.18.0.13']
-    session._links['vx0'] = link('vx0', 2, kind='vxlan')  # what the create would have made
+    session.plan_link('vx0', link('vx0', 2, kind='vxlan'))  # what the create would have made
     plan.apply()
     assert fdb_calls(session) == [('append', '198.18.0.12'), ('append', '198.18.0.13')]
 
