@@ -2,21 +2,16 @@
 # Copyright (c) linuxnet.netns contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Planning filters of the role linuxnet.netns.docker_bridge.
+"""The planning filter of the role linuxnet.netns.docker_bridge.
 
 The role converges a host with one task of the module netns_bridge; the
 cluster (every host's subnet, from the hosts' variables) is computed here,
-on the controller, where hostvars are:
-
-- docker_bridge_cluster: every host's subnet and underlay address. A
-  carved subnet depends only on the host's own variables (its index, or
-  its underlay address), never on the inventory order or the other hosts,
-  so adding a host renumbers nobody; two hosts that would get overlapping
-  subnets are an error that names them.
-- docker_bridge_plan: what netns_bridge plans on the host
-  (module_utils/plan_bridge.py), on the controller: the items of every
-  planner, the containers' addresses and the registry to write, to
-  preview or to drive the separate modules.
+on the controller, where hostvars are (docker_bridge_cluster): every
+host's subnet and underlay address. A carved subnet depends only on the
+host's own variables (its index, or its underlay address), never on the
+inventory order or the other hosts, so adding a host renumbers nobody;
+two hosts that would get overlapping subnets are an error that names
+them. Messages name the role's variables.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,8 +23,11 @@ import ipaddress
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import plan_bridge
-from ansible_collections.linuxnet.netns.plugins.module_utils.plan_bridge import (
+from ansible_collections.linuxnet.netns.plugins.module_utils.bridge_containers import (
     as_text, checked_address, checked_int, checked_network, given, is_address)
+from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+
+OVERLAP_REMEDY = 'give one of them docker_bridge_host_index or docker_bridge_subnet (existing hosts keep theirs)'
 
 
 class PlanError(AnsibleFilterError):
@@ -41,7 +39,7 @@ def _filter_errors(function):
     def wrapper(*args, **kwargs):
         try:
             return function(*args, **kwargs)
-        except plan_bridge.PlanError as exc:
+        except ValidationError as exc:
             raise PlanError(str(exc))
     return wrapper
 
@@ -105,15 +103,13 @@ def _host_entry(host, hostvars, defaults, needs_underlay):
         except ValueError as exc:
             raise PlanError('docker_bridge_subnet of %s: %s (give the network address, such as 10.88.1.0/24)'
                             % (host, exc))
-        if subnet.version != 4 or subnet.prefixlen > 30:
-            raise PlanError('docker_bridge_subnet of %s is %s; it must be IPv4 and hold a gateway and a '
-                            'container (/30 or larger)' % (host, subnet))
+        if not plan_bridge.subnet_holds_a_network(subnet):
+            raise PlanError('docker_bridge_subnet of %s is %s; it %s' % (host, subnet, plan_bridge.SUBNET_RULE))
         index = None
     else:
         subnet, index = _carve(host, setting('cluster_cidr'), setting('subnet_prefix'),
                                hostvars.get('docker_bridge_host_index'), underlay)
-    return dict(host=host, underlay=underlay, subnet=str(subnet), gateway=str(subnet.network_address + 1),
-                index=index)
+    return plan_bridge.cluster_entry(host, subnet, underlay, index=index)
 
 
 class _OwnVariables(object):
@@ -157,17 +153,11 @@ def docker_bridge_cluster(hosts, hostvars, settings):
         elif variables.get('docker_bridge_state') == 'absent':
             continue
         cluster.append(_host_entry(host, variables, settings, needs_underlay))
-    plan_bridge.check_cluster(cluster)
+    plan_bridge.check_cluster(cluster, OVERLAP_REMEDY)
     # the index only explains overlaps; the module's peers are subnet, gateway, underlay and host
     return [dict((key, value) for key, value in entry.items() if key != 'index') for entry in cluster]
 
 
-@_filter_errors
-def docker_bridge_plan(containers, settings, cluster, registry=None):
-    """The items of every planner the network needs on settings.host, and its registry before and after."""
-    return plan_bridge.host_plan(containers, settings, cluster, registry)
-
-
 class FilterModule(object):
     def filters(self):
-        return dict(docker_bridge_cluster=docker_bridge_cluster, docker_bridge_plan=docker_bridge_plan)
+        return dict(docker_bridge_cluster=docker_bridge_cluster)

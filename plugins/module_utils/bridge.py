@@ -15,7 +15,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import errno
 import functools
 import json
 import os
@@ -24,11 +23,13 @@ import sys
 from ansible_collections.linuxnet.netns.plugins.module_utils import (
     argspec, boot, engine, services, plan_addresses, plan_bridge, plan_firewall, plan_links, plan_nat, plan_netns,
     plan_resolv, plan_routes)
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Stage
+from ansible_collections.linuxnet.netns.plugins.module_utils.bridge_containers import (
+    checked_address, checked_network, given)
+from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure, Stage
 from ansible_collections.linuxnet.netns.plugins.module_utils import safe_files
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils.validation import INTERFACE_NAME_MAX, ValidationError
 
-THIS_HOST = 'this host'
+THIS_HOST = 'this host'  # how messages name the host the module runs on, beside its peers
 PEER_KEYS = ('host', 'subnet', 'gateway', 'underlay')
 REGISTRY_FILE = 'docker_bridge.%s.json'
 BOOT_FILE = 'docker_bridge.%s.boot.json'
@@ -59,11 +60,25 @@ OPTIONS = dict(
     restore_at_boot=dict(type='bool', default=True),
 )
 
+VETH_REMEDY = 'set recreate=true to replace it'  # the veth module's option, which this module has not
+
+
+def _plan_veths(host, items, plan):
+    """The veth planner, its remedy for a link in the way said in this module's terms."""
+    try:
+        plan_links.plan_veth(host, items, plan)
+    except PlanFailure as exc:
+        message = str(exc)
+        if not message.endswith(VETH_REMEDY):
+            raise
+        raise PlanFailure(message[:-len(VETH_REMEDY)] + 'remove it first, or give the veths another veth_prefix')
+
+
 # (stage, key of plan_bridge's plan, planner, its item options); in the order the role's tasks had
 STAGES = (
     ('netns', 'netns', plan_netns.plan, plan_netns.OPTIONS),
     ('links', 'links', plan_links.plan_link, plan_links.LINK_OPTIONS),
-    ('veths', 'veths', plan_links.plan_veth, plan_links.VETH_OPTIONS),
+    ('veths', 'veths', _plan_veths, plan_links.VETH_OPTIONS),
     ('addresses', 'addresses', plan_addresses.plan, plan_addresses.OPTIONS),
     ('routes', 'routes', plan_routes.plan, plan_routes.OPTIONS),
     ('resolv', 'resolv', plan_resolv.plan, plan_resolv.OPTIONS),
@@ -71,25 +86,15 @@ STAGES = (
 )
 
 
-def _option_names(message):
-    """The message in this module's words.
-
-    plan_bridge names the role's variables, which are the module's options with a prefix; the
-    veth planner suggests an option of the veth module this one does not have.
-    """
-    return (message.replace('docker_bridge_interface', 'name').replace('docker_bridge_', '')
-            .replace('set recreate=true to replace it', 'remove it first, or give the veths another veth_prefix'))
-
-
 def _vxlan_interface(params):
     name = params['vxlan_interface']
     if name:
         return name
-    return ('vx-' + params['name'])[:plan_bridge.IFNAMSIZ]
+    return ('vxlan-' + params['name'])[:INTERFACE_NAME_MAX]
 
 
 def _cluster(params):
-    """This host and its peers, as plan_bridge takes them (the filter docker_bridge_cluster's shape)."""
+    """This host, then its peers: what check_cluster checks; plan_bridge takes the first and the others."""
     if params['state'] == 'present' and not params['subnet']:
         raise ValidationError('subnet is required when state=present')
     me = _host_entry(THIS_HOST, dict(subnet=params['subnet'] or NO_SUBNET, underlay=params['underlay_address']),
@@ -100,9 +105,9 @@ def _cluster(params):
         unknown = sorted(set(peer) - set(PEER_KEYS))
         if unknown:
             raise ValidationError('%s: unknown keys %s (known: %s)' % (where, ', '.join(unknown), ', '.join(PEER_KEYS)))
-        if not plan_bridge.given(peer.get('subnet')):
+        if not given(peer.get('subnet')):
             raise ValidationError('%s: subnet is required' % where)
-        if params['mode'] != 'none' and not plan_bridge.given(peer.get('underlay')):
+        if params['mode'] != 'none' and not given(peer.get('underlay')):
             raise ValidationError('%s: underlay is required in mode %s' % (where, params['mode']))
         cluster.append(_host_entry(peer.get('host') or where, peer, where + ': subnet'))
     if params['mode'] == 'vxlan' and params['state'] == 'present' and not params['underlay_address']:
@@ -112,23 +117,22 @@ def _cluster(params):
 
 
 def _host_entry(host, values, what, allow_tiny=False):
-    subnet = plan_bridge.checked_network(values.get('subnet'), what)
-    if subnet.version != 4 or (subnet.prefixlen > 30 and not allow_tiny):
-        raise ValidationError('%s %s must be IPv4 and hold a gateway and a container (/30 or larger)'
-                              % (what, subnet))
+    subnet = checked_network(values.get('subnet'), what)
+    if not plan_bridge.subnet_holds_a_network(subnet) and not (allow_tiny and subnet.version == 4):
+        raise ValidationError('%s %s %s' % (what, subnet, plan_bridge.SUBNET_RULE))
     gateway = values.get('gateway')
-    gateway = plan_bridge.checked_address(gateway, what + ' gateway') if plan_bridge.given(gateway) \
-        else subnet.network_address + 1
+    gateway = checked_address(gateway, what + ' gateway') if given(gateway) else None
     underlay = values.get('underlay')
-    underlay = str(plan_bridge.checked_address(underlay, host + ' underlay')) if plan_bridge.given(underlay) else None
-    return dict(host=host, underlay=underlay, subnet=str(subnet), gateway=str(gateway), index=None)
+    underlay = str(checked_address(underlay, host + ' underlay')) if given(underlay) else None
+    return plan_bridge.cluster_entry(host, subnet, underlay, gateway)
 
 
 def _settings(params):
+    """The options plan_bridge plans with, the VXLAN device's name given or derived."""
     settings = dict((key, params[key]) for key in (
-        'state', 'mtu', 'mode', 'vxlan_vni', 'vxlan_port', 'vxlan_device', 'dns', 'dns_search', 'dns_options',
-        'hosts_file', 'veth_prefix', 'masquerade', 'force_remove', 'firewall'))
-    settings.update(host=THIS_HOST, interface=params['name'], vxlan_interface=_vxlan_interface(params))
+        'name', 'state', 'mtu', 'mode', 'vxlan_vni', 'vxlan_port', 'vxlan_device', 'dns', 'dns_search',
+        'dns_options', 'hosts_file', 'veth_prefix', 'masquerade', 'force_remove', 'firewall'))
+    settings.update(vxlan_interface=_vxlan_interface(params))
     return settings
 
 
@@ -138,11 +142,10 @@ def registry_path(params):
     return os.path.join(params['registry_dir'], REGISTRY_FILE % params['name'])
 
 
-def _registry_tree(path):
-    """(tree, components, file name) of a registry path: its directory's parent is trusted, nothing below it."""
-    directory, filename = os.path.split(path)
-    root, base = os.path.split(directory.rstrip('/') or '/')
-    return safe_files.Tree(root or '/'), [base] if base else [], filename
+def _registry_root(path):
+    """The directory trusted as it is: the registry directory's parent; nothing below it is followed."""
+    directory = os.path.dirname(path)
+    return os.path.dirname(directory.rstrip('/') or '/') or '/'
 
 
 def _damage(text):
@@ -158,8 +161,8 @@ def _damage(text):
     return None
 
 
-def _read_text(tree, components, filename):
-    found = tree.read_file(components, filename)
+def _read_text(path, root):
+    found = safe_files.read(path, root)
     if found is None:
         return None, None
     try:
@@ -175,16 +178,16 @@ def read_registry(path, warn=None):
     good everything it names): its previous version (NAME.prev, kept by every write) is read
     instead, with a warning, or the task is refused naming the file.
     """
-    tree, components, filename = _registry_tree(path)
+    root = _registry_root(path)
+    previous = os.path.join(os.path.dirname(path), safe_files.previous_name(os.path.basename(path)))
     try:
-        found, text = _read_text(tree, components, filename)
+        found, text = _read_text(path, root)
         if found is None:
             return None
         damage = _damage(text)
         if damage is None:
             return text
-        previous = path + '.prev'
-        dummy, kept = _read_text(tree, components, safe_files.previous_name(filename))
+        dummy, kept = _read_text(previous, root)
     except (IOError, OSError) as exc:
         raise ValidationError('cannot read the registry %s: %s' % (path, exc.strerror or exc))
     except safe_files.UnsafePath as exc:
@@ -202,21 +205,10 @@ def read_registry(path, warn=None):
 
 
 def _write(path, text):
-    """Write the registry durably (file and directory synced, no symlink followed, the old one kept as .prev)."""
-    tree, components, filename = _registry_tree(path)
-    if text is None:
-        # forgotten last, once everything it named is gone: nothing of the network is left, not even this
-        for name in (filename, safe_files.previous_name(filename)):
-            try:
-                tree.remove_file(components, name)
-            except OSError as exc:
-                if exc.errno != errno.ENOENT:
-                    raise
-        return
-    if not os.path.isdir(tree.root):
-        os.makedirs(tree.root, 0o755)
-    tree.make_dirs(components, 0o755)
-    tree.write_file(components, filename, text.encode('utf-8'), 0o644, keep_previous=True)
+    """The change that leaves text as the registry: written durably (file and directory synced, no symlink
+    followed, the old one kept as .prev); None: forgotten, .prev too (last, once everything it named is
+    gone: nothing of the network is left, not even this)."""
+    return safe_files.put(path, text, root=_registry_root(path), keep_previous=True)
 
 
 def _registry_text(registry):
@@ -226,7 +218,7 @@ def _registry_text(registry):
 def _record(plan, path, current, text, why):
     """A change that writes text as the registry (None: removes it), undone by putting back current."""
     if text != current:
-        plan.add('%s %s' % (why, path), lambda: _write(path, text), lambda: _write(path, current))
+        plan.add('%s %s' % (why, path), _write(path, text), _write(path, current))
 
 
 # -- the task ---------------------------------------------------------------------------
@@ -272,7 +264,8 @@ def run(module):
 
     def plan_all(host, plan):
         original = read_registry(path, plan.warnings.append)
-        wanted = plan_bridge.host_plan(params['containers'], _settings(params), _cluster(params), original)
+        cluster = _cluster(params)
+        wanted = plan_bridge.host_plan(params['containers'], _settings(params), cluster[0], cluster[1:], original)
         during = _registry_text(wanted['registry_during']) if wanted['registry_grows'] else original
         final = _registry_text(wanted['registry']) if wanted['registry_shrinks'] else during
 
@@ -297,4 +290,4 @@ def run(module):
             bridge=params['name'], subnet=wanted['subnet'], gateway=wanted['gateway'], mtu=wanted['mtu'],
             containers=wanted['containers'], removed=wanted['removed'], registry=path)
 
-    engine.run_task(module, plan_all, message=_option_names)
+    engine.run_task(module, plan_all)

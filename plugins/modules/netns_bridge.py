@@ -91,7 +91,7 @@ options:
     description: This host's address on the underlay, the overlay's local address. Required in mode C(vxlan).
     type: str
   vxlan_interface:
-    description: Name of the VXLAN device in mode C(vxlan). Defaults to C(vx-) and I(name) (15 bytes at most).
+    description: Name of the VXLAN device in mode C(vxlan). Defaults to C(vxlan-) and I(name), cut to 15 bytes.
     type: str
   vxlan_vni:
     description: VXLAN network identifier.

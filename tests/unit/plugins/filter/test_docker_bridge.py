@@ -2,19 +2,18 @@
 # Copyright (c) linuxnet.netns contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The planning filters of the role docker_bridge: subnets, addresses, stale objects, registry."""
+"""The planning filter of the role docker_bridge: every host's subnet and underlay address.
+
+What netns_bridge plans from them is tested in module_utils/test_plan_bridge.py."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
-import json
-
 import pytest
 
 from ansible_collections.linuxnet.netns.plugins.filter.docker_bridge import (
-    PlanError, docker_bridge_cluster, docker_bridge_plan)
+    PlanError, docker_bridge_cluster)
 
 SETTINGS = dict(host='h1', state='present', interface='dbr0', cluster_cidr='10.88.0.0/16', subnet_prefix=24,
                 mtu=None, mode='host-gw', vxlan_interface='vxlan-dbr0', vxlan_vni=42, vxlan_port=4789,
@@ -33,22 +32,8 @@ def cluster(hostvars=None, hosts=None, **values):
     return docker_bridge_cluster(hosts or sorted(hostvars), hostvars, settings(**values))
 
 
-def plan(containers, registry=None, hostvars=None, **values):
-    return docker_bridge_plan(containers, settings(**values), cluster(hostvars, **values), registry)
-
-
 def subnets(entries):
     return dict((entry['host'], entry['subnet']) for entry in entries)
-
-
-def addresses(result):
-    return dict((container['name'], container['address']) for container in result['containers'])
-
-
-def registry_after(result):
-    """The registry as the role writes it and slurp reads it back."""
-    text = json.dumps(result['registry'])
-    return dict(content=base64.b64encode(text.encode('utf-8')).decode('ascii'))
 
 
 # ---- subnets --------------------------------------------------------------------------------------
@@ -115,189 +100,3 @@ def test_a_host_being_removed_is_left_out_of_the_cluster():
 def test_bad_cluster_settings(values, message):
     with pytest.raises(PlanError, match=message):
         cluster(**values)
-
-
-# ---- containers -----------------------------------------------------------------------------------
-
-def test_addresses_are_allocated_in_list_order_after_the_gateway():
-    result = plan([dict(name='a'), dict(name='b', address='10.88.11.2'), dict(name='c')])
-    assert result['gateway'] == '10.88.11.1'
-    assert addresses(result) == {'a': '10.88.11.3', 'b': '10.88.11.2', 'c': '10.88.11.4'}
-
-
-def test_a_container_keeps_its_address_when_others_come_and_go():
-    first = plan([dict(name='a'), dict(name='b'), dict(name='c')])
-    second = plan([dict(name='new'), dict(name='c'), dict(name='a')], registry_after(first))
-    assert addresses(second) == {'a': '10.88.11.2', 'c': '10.88.11.4', 'new': '10.88.11.3'}
-    assert second['removed'] == ['b']
-
-
-def test_a_given_address_takes_precedence_over_a_kept_one():
-    first = plan([dict(name='a'), dict(name='b')])
-    second = plan([dict(name='a'), dict(name='b', address='10.88.11.2')], registry_after(first))
-    assert addresses(second) == {'a': '10.88.11.3', 'b': '10.88.11.2'}
-
-
-def test_a_new_subnet_renumbers_the_containers():
-    first = plan([dict(name='a')])
-    hostvars = dict(LAB, h1=dict(ansible_host='198.18.0.11', docker_bridge_subnet='10.99.0.0/24'))
-    assert addresses(plan([dict(name='a')], registry_after(first), hostvars)) == {'a': '10.99.0.2'}
-
-
-@pytest.mark.parametrize('containers, message', [
-    ([dict(name='a', address='10.88.12.5')], 'not a host address of this host'),
-    ([dict(name='a', address='10.88.11.1')], 'gateway address'),
-    ([dict(name='a', address='10.88.11.5'), dict(name='b', address='10.88.11.5')], 'both ask for'),
-    ([dict(name='a'), dict(name='a')], 'listed twice'),
-    ([dict(name='-a')], 'name'),
-    ([dict(name='a', image='nginx')], 'unknown keys image'),
-    (['a'], 'must be a dict'),
-    ([dict(name='a', publish=['80:x'])], 'is not \\[HOST_ADDRESS'),
-    ([dict(name='a', publish=['80']), dict(name='b', publish=['80:8080'])], 'both publish tcp port 80'),
-    ([dict(name='a', mtu=20)], 'out of range'),
-    ([dict(name='a', dns=[])], 'has no DNS server'),
-])
-def test_bad_containers_are_refused_with_a_reason(containers, message):
-    with pytest.raises(PlanError, match=message):
-        plan(containers)
-
-
-def test_a_full_subnet_says_how_to_grow_it():
-    with pytest.raises(PlanError, match='no free address left for container b'):
-        plan([dict(name='a'), dict(name='b')],
-             hostvars=dict(h1=dict(ansible_host='198.18.0.11', docker_bridge_subnet='10.1.0.0/30')), mode='none')
-
-
-def test_long_names_get_a_short_unique_host_end():
-    result = plan([dict(name='a-rather-long-name-1'), dict(name='a-rather-long-name-2'), dict(name='web')])
-    veths = [container['veth'] for container in result['containers']]
-    assert veths[2] == 've-web'
-    assert len(set(veths)) == 3 and all(len(name) <= 15 for name in veths)
-    assert veths[0].startswith('ve-a-rathe')
-
-
-def test_publish_forms_become_netns_nat_publications():
-    result = plan([dict(name='a', publish=['8080:80', '53/udp', '198.18.0.11:8443:443',
-                                           dict(host_port=2222, port=22)])])
-    assert result['nat'] == dict(name='dbr0', source=['10.88.11.0/24'], in_interface='dbr0', masquerade=True,
-                                 masquerade_exclude=['10.88.12.0/24', '10.88.13.0/24'],
-                                 publish=[
-                                     dict(protocol='tcp', host_port=8080, port=80, address='10.88.11.2'),
-                                     dict(protocol='udp', host_port=53, port=53, address='10.88.11.2'),
-                                     dict(protocol='tcp', host_port=8443, port=443, host_address='198.18.0.11',
-                                          address='10.88.11.2'),
-                                     dict(protocol='tcp', host_port=2222, port=22, address='10.88.11.2')])
-
-
-# ---- the task items -------------------------------------------------------------------------------
-
-def test_items_of_every_task_for_host_gw():
-    result = plan([dict(name='web', publish=['8080:80'], dns=['9.9.9.9'], dns_search=['example.com']),
-                   dict(name='db', mtu=9000)])
-    assert result['netns'] == [dict(name='web'), dict(name='db')]
-    assert result['links'] == [dict(name='dbr0', kind='bridge', mac='02:42:0a:58:0b:01')]
-    assert result['veths'] == [
-        dict(name='ve-web', peer='eth0', peer_netns='web', master='dbr0', mtu=1500, peer_mac='02:42:0a:58:0b:02'),
-        dict(name='ve-db', peer='eth0', peer_netns='db', master='dbr0', mtu=9000, peer_mac='02:42:0a:58:0b:03')]
-    assert result['addresses'] == [
-        dict(interface='dbr0', address=['10.88.11.1/24'], exclusive=True),
-        dict(netns='web', interface='eth0', address=['10.88.11.2/24'], exclusive=True),
-        dict(netns='db', interface='eth0', address=['10.88.11.3/24'], exclusive=True)]
-    assert result['routes'] == [
-        dict(dest='10.88.12.0/24', gateway='198.18.0.12'),
-        dict(dest='10.88.13.0/24', gateway='198.18.0.13'),
-        dict(netns='web', dest='default', gateway='10.88.11.1', exclusive=True),
-        dict(netns='db', dest='default', gateway='10.88.11.1', exclusive=True)]
-    assert result['resolv'][0] == dict(
-        name='web', nameservers=['9.9.9.9'], search=['example.com'],
-        hosts=[dict(address='127.0.0.1', names=['localhost']),
-               dict(address='::1', names=['localhost', 'ip6-localhost', 'ip6-loopback']),
-               dict(address='10.88.11.2', names=['web'])])
-    assert result['resolv'][1]['nameservers'] == ['8.8.8.8']
-
-
-def test_vxlan_overlay_routes_through_the_peers_gateways():
-    result = plan([dict(name='a')], mode='vxlan')
-    assert result['mtu'] == 1450
-    assert result['links'][1] == dict(name='vxlan-dbr0', kind='vxlan', vni=42, dstport=4789, local='198.18.0.11',
-                                      mtu=1450, remotes=['198.18.0.12', '198.18.0.13'])
-    assert dict(interface='vxlan-dbr0', address=['10.88.11.1/32'], exclusive=True) in result['addresses']
-    assert result['routes'][:2] == [
-        dict(dest='10.88.12.0/24', gateway='10.88.12.1', interface='vxlan-dbr0', onlink=True),
-        dict(dest='10.88.13.0/24', gateway='10.88.13.1', interface='vxlan-dbr0', onlink=True)]
-    assert result['veths'][0]['mtu'] == 1450
-
-
-def test_mode_none_routes_nowhere():
-    result = plan([dict(name='a')], mode='none')
-    assert [route for route in result['routes'] if 'netns' not in route] == []
-    assert result['peers'] == []
-
-
-def test_removing_a_container_plans_only_its_own_objects_absent():
-    first = plan([dict(name='a', publish=['8080:80']), dict(name='b', publish=['8081:80'])])
-    second = plan([dict(name='b', publish=['8081:80'])], registry_after(first))
-    assert dict(name='a', state='absent', force=False) in second['netns']
-    assert dict(name='ve-a', state='absent') in second['veths']
-    assert dict(name='a', state='absent') in second['resolv']
-    assert [entry['host_port'] for entry in second['nat']['publish']] == [8081]
-    assert 'a' not in second['registry']['containers']
-    assert 'a' in second['registry_during']['containers']
-    assert second['registry_shrinks'] and not second['registry_grows']
-
-
-def test_a_second_run_writes_no_registry():
-    first = plan([dict(name='a')])
-    assert first['registry_grows'] and not first['registry_shrinks']
-    second = plan([dict(name='a')], registry_after(first))
-    assert not second['registry_grows'] and not second['registry_shrinks']
-    assert second['removed'] == []
-
-
-def test_a_missing_registry_file_is_an_empty_registry():
-    result = plan([dict(name='a')], dict(failed=True, msg='file not found: /etc/x'))
-    assert result['registry_grows'] and result['removed'] == []
-
-
-def test_an_unreadable_registry_says_so():
-    with pytest.raises(PlanError, match='registry of bridge dbr0'):
-        plan([dict(name='a')], dict(content=base64.b64encode(b'{nonsense').decode('ascii')))
-
-
-def test_routes_to_a_departed_host_are_removed_and_vxlan_goes_with_its_mode():
-    first = plan([dict(name='a')], mode='vxlan')
-    second = plan([dict(name='a')], registry_after(first),
-                  hostvars=dict(h1=LAB['h1'], h2=LAB['h2']), mode='host-gw')
-    assert dict(dest='10.88.13.0/24', state='absent') in second['routes']
-    assert dict(name='vxlan-dbr0', kind='vxlan', state='absent') in second['links']
-    assert second['registry']['vxlan'] is None
-
-
-def test_state_absent_removes_everything_the_registry_names_and_nothing_without_one():
-    first = plan([dict(name='a')], mode='vxlan')
-    gone = plan([dict(name='a')], registry_after(first), mode='vxlan', state='absent')
-    assert gone['netns'] == [dict(name='a', state='absent', force=False)]
-    assert gone['links'] == [dict(name='dbr0', kind='bridge', state='absent'),
-                             dict(name='vxlan-dbr0', kind='vxlan', state='absent')]
-    assert gone['nat'] == dict(name='dbr0', state='absent')
-    assert gone['registry_shrinks'] and gone['registry'] is None
-    never = plan([dict(name='a')], None, state='absent')
-    assert never['netns'] == never['links'] == never['veths'] == [] and never['nat'] is None
-    assert not never['registry_grows'] and not never['registry_shrinks']
-
-
-def test_a_host_leaving_the_cluster_removes_its_routes_to_the_others_while_they_stay():
-    first = plan([dict(name='a')], mode='host-gw')
-    assert [route['dest'] for route in first['routes'] if 'netns' not in route] == ['10.88.12.0/24', '10.88.13.0/24']
-    # only h1 leaves: h2 and h3 stay in its cluster, but h1 keeps no route to them
-    gone = plan([dict(name='a')], registry_after(first), mode='host-gw', state='absent')
-    assert gone['routes'] == [dict(dest='10.88.12.0/24', state='absent'), dict(dest='10.88.13.0/24', state='absent')]
-    assert gone['peers'] == [] and gone['nat'] == dict(name='dbr0', state='absent')
-
-
-def test_a_new_veth_prefix_replaces_the_old_pair():
-    first = plan([dict(name='a')])
-    second = plan([dict(name='a')], registry_after(first), veth_prefix='vb-')
-    assert second['veths'] == [dict(name='ve-a', peer='eth0', peer_netns='a', state='absent'),
-                               dict(name='vb-a', peer='eth0', peer_netns='a', master='dbr0', mtu=1500,
-                                    peer_mac='02:42:0a:58:0b:02')]

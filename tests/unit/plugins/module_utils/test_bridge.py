@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """bridge (the netns_bridge task) without root: the module's options as plan_bridge takes them
-(_cluster, _settings, _option_names), the stages it makes of plan_bridge's items, and the registry
+(_cluster, _settings), the stages it makes of plan_bridge's items, and the registry
 file (read, write, _record) on a temporary directory."""
 
 from __future__ import absolute_import, division, print_function
@@ -86,40 +86,48 @@ def test_vxlan_absent_needs_no_underlay_address():
     assert len(bridge._cluster(params(state='absent', mode='vxlan', peers=[peer()]))) == 2
 
 
-# ---- _settings and _option_names ------------------------------------------------------------------------
+# ---- _settings, and messages in the module's words ----------------------------------------------------
 
-def test_settings_name_the_bridge_and_this_host():
+def test_settings_are_the_modules_options():
     settings = bridge._settings(params(dns=['10.88.1.53'], veth_prefix='c-'))
-    assert settings['host'] == bridge.THIS_HOST
-    assert settings['interface'] == 'dbr0'
-    assert settings['vxlan_interface'] == 'vx-dbr0'
+    assert settings['name'] == 'dbr0'
+    assert settings['vxlan_interface'] == 'vxlan-dbr0'  # the role's default for its default bridge
     assert settings['dns'] == ['10.88.1.53'] and settings['veth_prefix'] == 'c-'
     assert set(settings) == set(['state', 'mtu', 'mode', 'vxlan_vni', 'vxlan_port', 'vxlan_device', 'dns',
                                  'dns_search', 'dns_options', 'hosts_file', 'veth_prefix', 'masquerade',
-                                 'force_remove', 'firewall', 'host', 'interface', 'vxlan_interface'])
+                                 'force_remove', 'firewall', 'name', 'vxlan_interface'])
 
 
 def test_settings_vxlan_interface_fits_ifnamsiz_or_is_given():
-    assert bridge._settings(params(name='a-long-bridge0'))['vxlan_interface'] == 'vx-a-long-bridg'
+    assert bridge._settings(params(name='a-long-bridge0'))['vxlan_interface'] == 'vxlan-a-long-br'
     assert bridge._settings(params(vxlan_interface='flannel.1'))['vxlan_interface'] == 'flannel.1'
 
 
 def test_settings_are_what_plan_bridge_accepts():
     settings = bridge._settings(params(mode='vxlan', underlay_address='198.18.77.1'))
-    wanted = plan_bridge.host_plan([dict(name='web')], settings, bridge._cluster(
-        params(mode='vxlan', underlay_address='198.18.77.1', peers=[peer()])))
-    assert [link['name'] for link in wanted['links']] == ['dbr0', 'vx-dbr0']
+    cluster = bridge._cluster(params(mode='vxlan', underlay_address='198.18.77.1', peers=[peer()]))
+    wanted = plan_bridge.host_plan([dict(name='web')], settings, cluster[0], cluster[1:])
+    assert [link['name'] for link in wanted['links']] == ['dbr0', 'vxlan-dbr0']
     assert wanted['mtu'] == 1450
 
 
-@pytest.mark.parametrize('message, expected', [
-    ('docker_bridge_containers item 2: unknown keys ports', 'containers item 2: unknown keys ports'),
-    ('docker_bridge_interface and docker_bridge_vxlan_interface are both dbr0',
-     'name and vxlan_interface are both dbr0'),
-    ('container web: its address 10.99.0.5 is not a host address', 'container web: its address 10.99.0.5 is not a host address'),
+@pytest.mark.parametrize('containers, values, expected', [
+    ([dict(name='web', ports=[80])], {}, 'containers item 1: unknown keys ports'),
+    ([], dict(vxlan_interface='dbr0'), 'name and vxlan_interface are both dbr0'),
+    ([dict(name='web', address='10.99.0.5')], {}, 'container web: its address 10.99.0.5 is not a host address'),
 ])
-def test_option_names_are_the_modules(message, expected):
-    assert bridge._option_names(message) == expected
+def test_messages_name_the_modules_options(containers, values, expected):
+    with pytest.raises(ValidationError, match='^' + expected):
+        wanted_for(containers, **values)
+
+
+def test_the_veth_planners_remedy_is_said_in_the_modules_terms(monkeypatch):
+    def refuse(host, items, plan):
+        raise engine.PlanFailure('ve-web exists in own but is a bridge, not a veth; set recreate=true to replace it')
+    monkeypatch.setattr(plan_links, 'plan_veth', refuse)
+    with pytest.raises(engine.PlanFailure, match='^ve-web exists in own but is a bridge, not a veth; remove it first, '
+                                                 'or give the veths another veth_prefix$'):
+        bridge._plan_veths(None, [], Plan())
 
 
 # ---- the registry file ------------------------------------------------------------------------------------
@@ -147,8 +155,8 @@ def test_read_registry_unreadable_is_a_clear_error(tmp_path):
 def test_write_makes_the_directory_and_replaces_the_file_whole(tmp_path):
     path = str(tmp_path / 'etc' / 'linuxnet-netns' / 'docker_bridge.dbr0.json')
     one, two = bridge._registry_text(registry(web='10.88.1.2')), bridge._registry_text(registry(db='10.88.1.3'))
-    bridge._write(path, one)
-    bridge._write(path, two)
+    bridge._write(path, one)()
+    bridge._write(path, two)()
     assert bridge.read_registry(path) == two
     assert oct(os.stat(path).st_mode & 0o777) == oct(0o644)
     # no temporary file left; the version replaced is kept
@@ -157,10 +165,10 @@ def test_write_makes_the_directory_and_replaces_the_file_whole(tmp_path):
 
 def test_write_none_removes_and_tolerates_a_missing_file(tmp_path):
     path = str(tmp_path / 'docker_bridge.dbr0.json')
-    bridge._write(path, 'x')
-    bridge._write(path, None)
+    bridge._write(path, 'x')()
+    bridge._write(path, None)()
     assert not os.path.exists(path)
-    bridge._write(path, None)
+    bridge._write(path, None)()
 
 
 def test_record_nothing_when_the_text_is_the_same(tmp_path):
@@ -187,7 +195,7 @@ def test_record_a_new_registry_and_undo_it(tmp_path):
 def test_record_a_change_and_undo_it_puts_back_the_old_text(tmp_path):
     path = str(tmp_path / 'r.json')
     old = bridge._registry_text(registry(web='10.88.1.2', cache='10.88.1.3'))
-    bridge._write(path, old)
+    bridge._write(path, old)()
     plan = Plan()
     bridge._record(plan, path, old, bridge._registry_text(registry(web='10.88.1.2')), 'record what was made in')
     plan.apply()
@@ -199,7 +207,7 @@ def test_record_a_change_and_undo_it_puts_back_the_old_text(tmp_path):
 def test_record_none_forgets_the_registry(tmp_path):
     path = str(tmp_path / 'r.json')
     old = bridge._registry_text(registry(web='10.88.1.2'))
-    bridge._write(path, old)
+    bridge._write(path, old)()
     plan = Plan()
     bridge._record(plan, path, old, None, 'forget the registry')
     plan.apply()
@@ -227,7 +235,8 @@ def test_a_failing_later_change_undoes_the_registry_write(tmp_path):
 
 def wanted_for(containers, old=None, **values):
     module_params = params(**values)
-    return plan_bridge.host_plan(containers, bridge._settings(module_params), bridge._cluster(module_params),
+    cluster = bridge._cluster(module_params)
+    return plan_bridge.host_plan(containers, bridge._settings(module_params), cluster[0], cluster[1:],
                                  bridge._registry_text(old))
 
 
@@ -241,7 +250,7 @@ def test_stages_in_the_planners_order_with_their_items():
                                                 'firewall']
     stages = by_name(stages)
     assert stages['netns'].planner is plan_netns.plan
-    assert stages['veths'].planner is plan_links.plan_veth
+    assert stages['veths'].planner is bridge._plan_veths  # plan_links.plan_veth, its remedy in this module's terms
     # the nat stage leaves the other owners' firewalls to the firewall stage, which knows the peers
     assert stages['nat'].planner.func is plan_nat.plan and stages['nat'].planner.keywords == dict(open_firewalls=False)
     assert stages['firewall'].planner is plan_firewall.plan
@@ -289,3 +298,17 @@ def test_a_renamed_host_end_is_removed_even_though_its_namespace_stays():
     stages = bridge._stages(wanted_for([dict(name='web')], old=old, veth_prefix='c-'))
     veths = [(item['name'], item.get('state'), item.get('peer_netns')) for item in by_name(stages)['veths'].items]
     assert veths == [('ve-web', 'absent', 'web'), ('c-web', 'present', 'web')]
+
+
+def test_the_registry_write_is_data(tmp_path):
+    path = str(tmp_path / 'registry' / 'r.json')
+    text = bridge._registry_text(registry(web='10.88.1.2'))
+    plan = Plan()
+    bridge._record(plan, path, None, text, 'record what is about to be made in')
+    (change,) = plan.as_data()
+    assert change['apply'] == dict(op='file.write', on=None, args=dict(
+        path=path, root=str(tmp_path), data=text, keep_previous=True, make_dirs=True))
+    assert change['undo'] == dict(op='file.remove', on=None, args=dict(
+        path=path, root=str(tmp_path), with_previous=True, missing_ok=True))
+    plan.apply()
+    assert bridge.read_registry(path) == text
