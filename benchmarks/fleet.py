@@ -228,23 +228,33 @@ def table(results):
 
 
 def top_functions(path, count=25):
-    """From py-spy's raw (collapsed) stacks: functions by samples, self and total (once per stack)."""
-    own, total = collections.Counter(), collections.Counter()
-    samples = 0
+    """From py-spy's raw (collapsed) stacks: functions by samples, self and total (once per stack).
+
+    Split into the controller's main process (the strategy: templating each host's task, queueing,
+    collecting results) and its forked workers (one per host and task: the connection, the module's
+    payload, waiting for the host), since only the first is one process whatever the forks.
+    """
+    own = collections.defaultdict(collections.Counter)
+    total = collections.defaultdict(collections.Counter)
+    samples = collections.Counter()
     with open(path) as stacks:
         for line in stacks:
             stack, dummy_space, number = line.rstrip('\n').rpartition(' ')
             number = int(number)
-            samples += number
-            frames = [re.sub(r' \((.*/)?([^/]+)\)$', r' (\2)', frame) for frame in stack.split(';')]
-            own[frames[-1]] += number
+            frames = [re.sub(r' \((.*/)?([^/]+)\)$', r' (\2)', frame) for frame in stack.split(';')[1:]]
+            part = 'worker' if any(frame.startswith('WorkerProcess.run ') for frame in frames) else 'main'
+            samples[part] += number
+            if frames:
+                own[part][frames[-1]] += number
             for frame in set(frames):
-                total[frame] += number
-    print('%d samples' % samples)
-    for title, counter in (('self', own), ('total', total)):
-        print('-- by %s' % title)
-        for frame, number in counter.most_common(count):
-            print('%6.1f%%  %s' % (100.0 * number / samples, frame))
+                total[part][frame] += number
+    everything = sum(samples.values())
+    print('%d samples: main process %d, workers %d' % (everything, samples['main'], samples['worker']))
+    for part in ('main', 'worker'):
+        for title, counter in (('self', own[part]), ('total', total[part])):
+            print('-- %s, by %s (%% of all samples)' % (part, title))
+            for frame, number in counter.most_common(count):
+                print('%6.1f%%  %s' % (100.0 * number / everything, frame))
 
 
 def main():
