@@ -227,13 +227,15 @@ def table(results):
     return '\n'.join(lines)
 
 
-def top_functions(path, count=25):
+def top_functions(path, through=(), count=25):
     """From py-spy's raw (collapsed) stacks: functions by samples, self and total (once per stack).
 
     Split into the controller's main process (the strategy: templating each host's task, queueing,
     collecting results) and its forked workers (one per host and task: the connection, the module's
     payload, waiting for the host), since only the first is one process whatever the forks.
+    ``through``: also the samples whose stack passes through a frame containing each of these.
     """
+    passing = collections.Counter()
     own = collections.defaultdict(collections.Counter)
     total = collections.defaultdict(collections.Counter)
     samples = collections.Counter()
@@ -248,6 +250,9 @@ def top_functions(path, count=25):
                 own[part][frames[-1]] += number
             for frame in set(frames):
                 total[part][frame] += number
+            for pattern in through:
+                if any(pattern in frame for frame in frames):
+                    passing[(part, pattern)] += number
     everything = sum(samples.values())
     print('%d samples: main process %d, workers %d' % (everything, samples['main'], samples['worker']))
     for part in ('main', 'worker'):
@@ -255,6 +260,9 @@ def top_functions(path, count=25):
             print('-- %s, by %s (%% of all samples)' % (part, title))
             for frame, number in counter.most_common(count):
                 print('%6.1f%%  %s' % (100.0 * number / everything, frame))
+    for pattern in through:
+        print('through %r: main %d, workers %d samples' % (pattern, passing[('main', pattern)],
+                                                          passing[('worker', pattern)]))
 
 
 def main():
@@ -267,9 +275,11 @@ def main():
     parser.add_argument('--profile', metavar='DIR', help='also a profiled rerun per lab: py-spy raw stacks in DIR')
     parser.add_argument('--json', help='also write the results to this file')
     parser.add_argument('--top', metavar='FILE', help='print the hottest functions of a --profile file, and stop')
+    parser.add_argument('--through', action='append', default=[],
+                        help='with --top: count the samples whose stack passes through a frame containing this')
     args = parser.parse_args()
     if args.top:
-        return top_functions(args.top)
+        return top_functions(args.top, args.through)
     if args.profile:
         os.makedirs(args.profile, exist_ok=True)
         args.profile = os.path.abspath(args.profile)
