@@ -216,16 +216,18 @@ def test_record_none_forgets_the_registry(tmp_path):
     assert bridge.read_registry(path) == old
 
 
+@engine.operation('test.refused')
+def _refused(target):
+    raise OSError(1, 'Operation not permitted')
+
+
 def test_a_failing_later_change_undoes_the_registry_write(tmp_path):
     path = str(tmp_path / 'r.json')
     plan = Plan()
     bridge._record(plan, path, None, bridge._registry_text(registry(web='10.88.1.2')),
                    'record what is about to be made in')
 
-    def refused():
-        raise OSError(1, 'Operation not permitted')
-
-    plan.add('create namespace web', refused)
+    plan.add('create namespace web', engine.Op(_refused))
     with pytest.raises(engine.PlanFailure, match='undid: record what is about to be made in '):
         plan.apply()
     assert not os.path.exists(path)

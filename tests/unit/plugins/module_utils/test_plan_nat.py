@@ -142,10 +142,10 @@ def test_render_seed_001():
 
 def test_render_docker_like_bridge_with_published_port():
     chains = nat_render.render(spec(source=['10.0.7.0/24', 'fd00:7::/64'], in_interface='br0',
-                                  publish=[dict(host_port=8080, address='10.0.7.2', port=80),
-                                           dict(protocol='udp', host_port=53, address='10.0.7.3',
-                                                host_address='203.0.113.2'),
-                                           dict(host_port=443, address='fd00:7::2')]))
+                                    publish=[dict(host_port=8080, address='10.0.7.2', port=80),
+                                             dict(protocol='udp', host_port=53, address='10.0.7.3',
+                                                  host_address='203.0.113.2'),
+                                             dict(host_port=443, address='fd00:7::2')]))
     assert nat_render.text_lines(chains) == [
         'chain prerouting.br0 {',
         '  type nat hook prerouting priority dstnat; policy accept;',
@@ -190,7 +190,7 @@ def test_render_without_interfaces_matches_the_subnets():
 
 def test_render_masquerade_false_keeps_what_publishing_needs():
     chains = nat_render.render(spec(source='10.0.0.0/24', in_interface='br0', masquerade=False,
-                                  publish=[dict(host_port=80, address='10.0.0.2')]))
+                                    publish=[dict(host_port=80, address='10.0.0.2')]))
     assert all('saddr 10.0.0.0/24 oifname' not in rule for rule in chains['postrouting.br0'])
     assert len(chains['postrouting.br0']) == 3
 
@@ -250,7 +250,7 @@ def test_parse_listing():
 
 def test_scratch_script_parses_back_to_the_rendering():
     chains = nat_render.render(spec(source='10.0.7.0/24', in_interface='br0',
-                                  publish=[dict(host_port=80, address='10.0.7.2')]))
+                                    publish=[dict(host_port=80, address='10.0.7.2')]))
     script = nat_render.scratch_script([chains, {}])
     assert script.startswith('table inet linuxnet_netns_0 {\n\tchain prerouting.br0 {\n')
     assert nftables.parse_listing(script)[('inet', 'linuxnet_netns_0')] == chains
@@ -494,7 +494,7 @@ def test_missing_nft_is_said_plainly(kernel, monkeypatch):
 
 def test_masquerade_exclude_renders_per_family_and_checks_family():
     chains = nat_render.render(spec(source=['10.0.7.0/24', 'fd00:7::/64'], in_interface='br0',
-                                  masquerade_exclude=['10.88.0.0/16', '10.99.0.0/24', '10.88.0.0/16']))
+                                    masquerade_exclude=['10.88.0.0/16', '10.99.0.0/24', '10.88.0.0/16']))
     assert chains['postrouting.br0'][1:] == [
         'ip saddr 10.0.7.0/24 oifname != "br0" ip daddr != { 10.88.0.0/16, 10.99.0.0/24 } masquerade',
         'ip6 saddr fd00:7::/64 oifname != "br0" masquerade',
