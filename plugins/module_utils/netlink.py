@@ -69,11 +69,15 @@ def allow_a_session_per_namespace():
             pass  # keep the limit there is; a task over fewer namespaces still works
 
 
-def frozen(link):
-    """A link as a read-only mapping; its kind data too."""
+def frozen(link, owned=False):
+    """A link as a read-only mapping, its kind data too; owned: link is ours to change (fresh from a dump)."""
     data = link.get('data')
     if isinstance(data, dict):
-        link = dict(link, data=MappingProxyType(dict(data)) if data else NO_DATA)
+        data = MappingProxyType(dict(data)) if data else NO_DATA
+        if owned:
+            link['data'] = data
+        else:
+            link = dict(link, data=data)
     return MappingProxyType(link)
 
 
@@ -91,7 +95,7 @@ class LinkLayers(object):
     _planned_view = None
 
     def _read_links(self):
-        """The links of the namespace, as a list of dicts with 'name', 'index', ..."""
+        """The links of the namespace: fresh dicts (name, index, kind, ...), the layers' to keep."""
         raise NotImplementedError
 
     def _forget_links(self):
@@ -99,7 +103,7 @@ class LinkLayers(object):
 
     def _layers(self):
         if self._kernel_links is None:
-            read = dict((link['name'], frozen(link)) for link in self._read_links())
+            read = dict((link['name'], frozen(link, owned=True)) for link in self._read_links())
             self._kernel_links = MappingProxyType(read)
             self._planned_links = dict(read)
             self._planned_view = MappingProxyType(self._planned_links)

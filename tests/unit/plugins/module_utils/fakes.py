@@ -30,7 +30,7 @@ class FakeSession(netlink.LinkLayers):
         self.calls = []
 
     def _read_links(self):
-        return self._read
+        return [dict(link) for link in self._read]
 
     def addresses(self):
         return self._addresses
