@@ -27,7 +27,7 @@ import os
 from ansible_collections.linuxnet.netns.plugins.module_utils import engine
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Op
 from ansible_collections.linuxnet.netns.plugins.module_utils.safe_tree import (  # noqa: F401 (the layer's API)
-    DIR_MODE, FILE_MODE, File, Tree, UnsafePath, previous_name)
+    DIR_MODE, FILE_MODE, Tree, UnsafePath, previous_name)
 
 
 def locate(path, root='/'):
