@@ -26,7 +26,7 @@ import os
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import engine
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Op
-from ansible_collections.linuxnet.netns.plugins.module_utils.safe_tree import (  # noqa: F401 (the layer's API)
+from ansible_collections.linuxnet.netns.plugins.module_utils.safe_tree import (  # noqa: F401 pylint: disable=unused-import
     DIR_MODE, FILE_MODE, Tree, UnsafePath, previous_name)
 
 
@@ -34,7 +34,7 @@ def locate(path, root='/'):
     """(Tree of root, components of path below it); path must be below root."""
     root = os.path.normpath(root)
     relative = os.path.relpath(os.path.normpath(path), root)
-    if relative == os.curdir or relative.split(os.sep)[0] == os.pardir:
+    if relative in (os.curdir, os.pardir) or relative.startswith(os.pardir + os.sep):
         raise ValueError('%s is not below %s' % (path, root))
     return Tree(root), relative.split(os.sep)
 

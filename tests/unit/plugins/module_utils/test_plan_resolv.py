@@ -395,8 +395,8 @@ def test_the_plan_is_data_and_applying_it_makes_the_files(etc):
             for change in plan.as_data()] == [
         ('create directory ' + netns, 'dir.make', dict(path=netns, root=root), 'dir.remove'),
         ('create directory ' + ns1, 'dir.make', dict(path=ns1, root=root), 'dir.remove'),
-        ('create ' + resolv, 'file.write', dict(path=resolv, root=root, data=HEADER + 'nameserver 8.8.8.8\n',
-                                                 mode=0o644, make_dirs=False), 'file.remove')]
+        ('create ' + resolv, 'file.write',
+         dict(path=resolv, root=root, data=HEADER + 'nameserver 8.8.8.8\n', mode=0o644, make_dirs=False), 'file.remove')]
     plan.apply()
     assert (etc / 'netns' / 'ns1' / 'resolv.conf').read_text() == HEADER + 'nameserver 8.8.8.8\n'
     plan = planned(dict(state='absent'))
