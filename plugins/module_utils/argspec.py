@@ -74,8 +74,8 @@ def exclusive(*groups, **kwargs):
     def check(values):
         given = [group for group in groups if any(_given(values, key) for key in group)]
         if len(given) > 1:
-            return message or '%s are mutually exclusive' % _words([key for group in given for key in group
-                                                                       if _given(values, key)], 'and')
+            keys = [key for group in given for key in group if _given(values, key)]
+            return message or '%s are mutually exclusive' % _words(keys, 'and')
         return None
     return check
 

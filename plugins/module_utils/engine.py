@@ -29,9 +29,9 @@ from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, netlink, nftables, validation
 # what planners use of the engine, from where it lives
-from ansible_collections.linuxnet.netns.plugins.module_utils.changes import (  # noqa: F401
+from ansible_collections.linuxnet.netns.plugins.module_utils.changes import (  # noqa: F401 pylint: disable=unused-import
     OPERATIONS, Change, Op, Plan, PlanFailure, operation)
-from ansible_collections.linuxnet.netns.plugins.module_utils.task_host import (  # noqa: F401
+from ansible_collections.linuxnet.netns.plugins.module_utils.task_host import (  # noqa: F401 pylint: disable=unused-import
     OWN_NAMESPACE_LABEL, Host, PlannedNamespaces, one_task_at_a_time)
 from ansible_collections.linuxnet.netns.plugins.module_utils.netlink import NetlinkFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils.namespaces import NamespaceError

@@ -23,13 +23,11 @@ import ipaddress
 
 from ansible_collections.linuxnet.netns.plugins.module_utils import validation
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Op, about, netns_of, operation
-from ansible_collections.linuxnet.netns.plugins.module_utils.route_model import (
+from ansible_collections.linuxnet.netns.plugins.module_utils.route_model import (  # noqa: F401 pylint: disable=unused-import
     OPTIONS, RULES, RTNH_F_ONLINK, RTPROT_BOOT, RTPROT_KERNEL, UNICAST, current_routes, desired_route, differs, label,
     route_identity, route_key, shown, hops_match)
 
 REQUIRED = ('dest',)
-
-
 
 
 def plan(host, items, plan):

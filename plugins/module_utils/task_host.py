@@ -24,7 +24,6 @@ from ansible_collections.linuxnet.netns.plugins.module_utils.namespaces import N
 OWN_NAMESPACE_LABEL = "the module's own namespace"
 
 
-
 class PlannedNamespaces(object):
     """The named namespaces this task creates and removes, as planned so far.
 
