@@ -179,7 +179,8 @@ class Session(LinkLayers):
             self._ipr.close()
         self.reader.close()
         if self.fd is not None:
-            _OPEN.pop(self.fd, None)
+            if _OPEN.get(self.fd) is self:
+                del _OPEN[self.fd]
             os.close(self.fd)
 
     def forget_state(self):
@@ -293,6 +294,8 @@ def session_on(fd, default=None):
     """The open Session of the namespace behind descriptor fd (default when fd is default's)."""
     if default is not None and fd == default.fd:
         return default
+    if fd not in _OPEN:
+        raise NetlinkFailure('no namespace of this task is open on descriptor %s' % fd)
     return _OPEN[fd]
 
 

@@ -185,3 +185,25 @@ def test_kind_data_is_decoded_by_pyroute2_only_when_a_planner_reads_it():
     assert link['kind'] == 'vxlan'
     assert link['data']._decoded is None
     assert link['data']['IFLA_VXLAN_ID'] == 42 and dict(link['data'])['IFLA_VXLAN_ID'] == 42
+
+
+# ---- links as read and as planned --------------------------------------------------------------------
+
+def test_an_absent_namespace_is_planned_against_like_any_other():
+    absent = netlink.AbsentSession('netns new')
+    view = absent.links()
+    absent.plan_link('v0', dict(index=None, kind='veth', mtu=1400, data={}))
+    assert absent.link('v0')['name'] == 'v0' and view['v0']['mtu'] == 1400  # one view, kept up to date
+    absent.plan_link_update('v0', up=True)
+    assert absent.link('v0')['up'] and absent.kernel_links() == {} and absent.kernel_link('v0') is None
+    with pytest.raises(TypeError):
+        absent.link('v0')['data']['x'] = 1
+    absent.plan_link_gone('v0')
+    assert absent.links() == {} and absent.link_name(None) is None
+
+
+def test_a_change_given_as_data_finds_the_other_namespace_by_its_descriptor():
+    here = netlink.AbsentSession('here')
+    assert netlink.session_on(None, here) is here
+    with pytest.raises(NetlinkFailure, match='no namespace of this task is open on descriptor 12345'):
+        netlink.session_on(12345, here)
