@@ -34,7 +34,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils.netlink_messages im
     ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, U32, RTA_DST, RTA_NH_ID, RTA_PRIORITY, RTA_SRC, RTA_TABLE, NETNSA_FD,
     address_from_message, attribute, link_from_message, nsid_from_message, route_from_message)
 # HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR and NetlinkFailure: what the engine and the modules ask of netlink
-from ansible_collections.linuxnet.netns.plugins.module_utils.netlink_reader import (
+from ansible_collections.linuxnet.netns.plugins.module_utils.netlink_reader import (  # noqa: F401 pylint: disable=unused-import
     HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, NLM_F_ACK, NLM_F_REQUEST, NetlinkDumpInterrupted, NetlinkFailure, Reader,
     describe, kernel_says, pyroute2_api)
 

@@ -335,4 +335,3 @@ def align(length):
 
 def attribute(kind, value):
     return NLA_HEADER.pack(NLA_HEADER.size + len(value), kind) + value + b'\0' * (-len(value) % 4)
-

@@ -149,4 +149,3 @@ class Reader(object):
                     if flags & NLM_F_DUMP != NLM_F_DUMP:
                         return messages
                 offset += align(length)
-

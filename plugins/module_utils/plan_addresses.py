@@ -88,7 +88,7 @@ def plan(host, items, plan):
         new_ipv6 = [a for a in add if a.version == 6]
         if new_ipv6 and group['dad'] == 'wait':
             plan.after_apply(lambda applied, s=session, i=interface, n=new_ipv6, t=group['dad_timeout']:
-                                applied and wait_for_dad(host, s, i, n, t))
+                             applied and wait_for_dad(host, s, i, n, t))
 
 
 @engine.operation('address.add')
