@@ -20,8 +20,6 @@ class PlanFailure(Exception):
     """The plan cannot be carried out as asked (a conflict the user must resolve)."""
 
 
-_LEGACY_CHANGES = True  # MIGRATION: planners still giving closures; goes when none is left
-
 # Every change a plan makes is an operation, registered here by name: fn(target, **args).
 OPERATIONS = {}
 
@@ -78,16 +76,15 @@ class Change(object):
 
     def __init__(self, summary, apply, undo=None):
         for op in (apply, undo):
-            if op is not None and not isinstance(op, Op) and not _LEGACY_CHANGES:
+            if op is not None and not isinstance(op, Op):
                 raise TypeError('a change is an Op, not %r' % (op,))
         self.summary = summary
         self.apply = apply
         self.undo = undo
 
     def as_data(self):
-        def data(op):
-            return op.as_data() if isinstance(op, Op) else None if op is None else repr(op)
-        return dict(summary=self.summary, apply=data(self.apply), undo=data(self.undo))
+        return dict(summary=self.summary, apply=self.apply.as_data(),
+                    undo=self.undo.as_data() if self.undo is not None else None)
 
 
 class Plan(object):

@@ -110,18 +110,34 @@ class Recorder(object):
         self.fail_undo_on = fail_undo_on
 
     def do(self, name):
-        def apply():
-            self.log.append('do ' + name)
-            if name in self.fail_on:
-                raise NetlinkFailure('%s in netns t failed: File exists (errno 17)' % name, 'File exists (errno 17)')
-        return apply
+        return engine.Op(_recorded_do, self, name=name)
 
     def undo(self, name):
-        def undo():
-            self.log.append('undo ' + name)
-            if name in self.fail_undo_on:
-                raise RuntimeError('gone')
-        return undo
+        return engine.Op(_recorded_undo, self, name=name)
+
+
+@engine.operation('test.do')
+def _recorded_do(recorder, name):
+    recorder.log.append('do ' + name)
+    if name in recorder.fail_on:
+        raise NetlinkFailure('%s in netns t failed: File exists (errno 17)' % name, 'File exists (errno 17)')
+
+
+@engine.operation('test.undo')
+def _recorded_undo(recorder, name):
+    recorder.log.append('undo ' + name)
+    if name in recorder.fail_undo_on:
+        raise RuntimeError('gone')
+
+
+@engine.operation('test.refused')
+def _refused(target):
+    raise OSError(1, 'nope')
+
+
+@engine.operation('test.nothing')
+def _nothing(target):
+    pass
 
 
 def plan_of(recorder, names, without_undo=()):
@@ -163,11 +179,8 @@ def test_changes_that_cannot_be_undone_are_named():
 
 
 def test_an_exception_without_reason_is_shown_as_is():
-    def refused():
-        raise OSError(1, 'nope')
-
     plan = Plan()
-    plan.add('x', refused)
+    plan.add('x', engine.Op(_refused))
     with pytest.raises(PlanFailure, match=r'^failed to x: \[Errno 1\] nope$'):
         plan.apply()
 
@@ -184,7 +197,7 @@ def test_result_without_changes():
 
 def test_result_with_changes_returns_and_diff():
     plan = Plan()
-    plan.add('create bridge br0', lambda: None)
+    plan.add('create bridge br0', engine.Op(_nothing))
     plan.state('br0', None, {'kind': 'bridge'})
     plan.returns['links'] = ['br0']
     assert plan.changed

@@ -11,19 +11,13 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import changes, plan_addresses, plan_links
+from ansible_collections.linuxnet.netns.plugins.module_utils import plan_addresses, plan_links
 from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.test_plan_links import (
     OWN, Session, link, planned)
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.test_plan_links_remotes import (
     VXLAN, FdbSession, fdb_calls)
-
-
-@pytest.fixture(autouse=True)
-def no_closures(monkeypatch):
-    """As once every planner is migrated: a change that is not an Op fails."""
-    monkeypatch.setattr(changes, '_LEGACY_CHANGES', False)
 
 
 def ops(plan):
