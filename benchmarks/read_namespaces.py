@@ -49,7 +49,7 @@ def timed(read, names, repeat):
 
 def inner(count, repeat):
     sys.path.insert(0, COLLECTIONS)
-    from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces, netlink
+    from ansible_collections.linuxnet.netns.plugins.module_utils._netns import namespaces, netlink
     from pyroute2 import IPRoute
 
     logging.getLogger('asyncio').setLevel(logging.CRITICAL)  # pyroute2 0.9 leaves generators pending

@@ -162,7 +162,7 @@ from ansible.errors import AnsibleError
 from ansible.plugins.become import BecomeBase
 from ansible.plugins.become.sudo import BecomeModule as SudoBecome
 
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError, namespace_ref
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError, namespace_ref
 
 
 class BecomeModule(SudoBecome):

@@ -22,10 +22,10 @@ import ipaddress
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import plan_bridge
-from ansible_collections.linuxnet.netns.plugins.module_utils.bridge_containers import (
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import plan_bridge
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
     as_text, checked_address, checked_int, checked_network, given, is_address)
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 OVERLAP_REMEDY = 'give one of them docker_bridge_host_index or docker_bridge_subnet (existing hosts keep theirs)'
 

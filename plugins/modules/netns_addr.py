@@ -106,7 +106,7 @@ undone:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, engine, plan_addresses
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import argspec, engine, plan_addresses
 
 
 def main():

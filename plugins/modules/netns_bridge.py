@@ -273,7 +273,7 @@ registry:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import bridge
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge
 
 
 def main():

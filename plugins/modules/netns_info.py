@@ -361,7 +361,7 @@ namespaces:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import info
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import info
 
 
 def main():

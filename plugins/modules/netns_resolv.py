@@ -182,7 +182,7 @@ diff:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, engine, plan_resolv
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import argspec, engine, plan_resolv
 
 
 def main():

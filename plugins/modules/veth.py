@@ -128,7 +128,7 @@ undone:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, engine, plan_links
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import argspec, engine, plan_links
 
 
 def main():

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import engine, netlink
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, netlink
 
 DEFAULT_LINKS = (dict(name='eth0', index=1), dict(name='eth1', index=2))
 

@@ -10,8 +10,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, engine, plan_netns
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import argspec, engine, plan_netns
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 
 @pytest.mark.parametrize('values, message', [

@@ -13,9 +13,9 @@ import os
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import boot, engine, services
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import boot, engine, services
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 
 def test_unit_runs_the_code_with_the_options_before_network_online():
@@ -66,7 +66,7 @@ def test_manifest_lists_every_file_with_its_digest():
 
 def test_payload_outside_a_zip_holds_this_code():
     files = boot.payload()
-    assert 'ansible_collections/linuxnet/netns/plugins/module_utils/boot.py' in files
+    assert 'ansible_collections/linuxnet/netns/plugins/module_utils/_netns/boot.py' in files
     assert 'ansible/module_utils/basic.py' in files or any(name.startswith('ansible/') for name in files)
 
 
@@ -149,7 +149,7 @@ def test_services_follow_the_containers(dirs):
 
 def test_boot_main_runs_the_module_as_ansible_does(tmp_path, monkeypatch):
     from ansible.module_utils import basic
-    from ansible_collections.linuxnet.netns.plugins.module_utils import bridge
+    from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge
     seen = {}
 
     def run(module):

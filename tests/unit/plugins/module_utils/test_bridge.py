@@ -15,10 +15,10 @@ import os
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import (
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import (
     bridge, engine, plan_bridge, plan_firewall, plan_links, plan_nat, plan_netns)
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 
 def params(**values):

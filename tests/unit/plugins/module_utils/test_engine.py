@@ -11,10 +11,10 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, engine, netlink, plan_links
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure
-from ansible_collections.linuxnet.netns.plugins.module_utils.netlink import NetlinkFailure
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import argspec, engine, netlink, plan_links
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan, PlanFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink import NetlinkFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
 
 OPTIONS = dict(name=dict(type='str'), mtu=dict(type='int'), state=dict(type='str', default='present'),

@@ -16,9 +16,9 @@ import threading
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import engine, namespaces, netlink
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import PlanFailure
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, namespaces, netlink
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import PlanFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.test_engine import (
     OPTIONS, FakeModule, Recorder, make_planner, plan_of, run)
 

@@ -14,9 +14,9 @@ import os
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import engine, namespaces, netlink
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure, Stage
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, namespaces, netlink
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan, PlanFailure, Stage
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.test_engine import (
     Exited, Failed, FakeModule, Recorder)

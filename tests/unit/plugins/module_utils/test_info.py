@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import info, info_discovery
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import info, info_discovery
 
 DEV = 4
 HOST_INODE, BLUE_INODE, RED_INODE = 4026531840, 4026532296, 4026532400

@@ -12,8 +12,8 @@ import struct
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import netlink, netlink_messages, netlink_reader
-from ansible_collections.linuxnet.netns.plugins.module_utils.netlink import NetlinkDumpInterrupted, NetlinkFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink, netlink_messages, netlink_reader
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink import NetlinkDumpInterrupted, NetlinkFailure
 
 
 @pytest.fixture(autouse=True)

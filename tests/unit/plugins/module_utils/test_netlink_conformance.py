@@ -43,7 +43,7 @@ if __name__ == '__main__':
     sys.path.insert(0, os.path.dirname(PARENT) if os.path.basename(PARENT) == 'ansible_collections'
                     else os.path.join(TOP, '.build', 'collections'))
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import netlink, netlink_messages, netlink_reader  # noqa: E402
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink, netlink_messages, netlink_reader  # noqa: E402
 
 # Attributes the reader leaves out on purpose, and why.
 IGNORED = {

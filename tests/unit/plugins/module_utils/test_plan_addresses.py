@@ -12,10 +12,10 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import plan_addresses
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import plan_addresses
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan, PlanFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 
 def item(**values):

@@ -13,9 +13,9 @@ import json
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import plan_bridge
-from ansible_collections.linuxnet.netns.plugins.module_utils.bridge_containers import PlanError
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import plan_bridge
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import PlanError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 SETTINGS = dict(name='dbr0', state='present', mtu=None, mode='host-gw', vxlan_interface='vxlan-dbr0', vxlan_vni=42,
                 vxlan_port=4789, vxlan_device=None, dns=['8.8.8.8'], dns_search=[], dns_options=[], hosts_file=True,

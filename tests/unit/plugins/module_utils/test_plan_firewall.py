@@ -12,10 +12,10 @@ import copy
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import (
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import (
     firewall_firewalld, firewall_iptables, firewall_ufw, nftables, plan_firewall)
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 C = '-m comment --comment "linuxnet-netns:dbr0" -j ACCEPT'
 

@@ -13,11 +13,11 @@ import errno
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import plan_links
-from ansible_collections.linuxnet.netns.plugins.module_utils.links import restore
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure
-from ansible_collections.linuxnet.netns.plugins.module_utils.netlink import NetlinkFailure
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import plan_links
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.links import restore
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan, PlanFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink import NetlinkFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
 
 OWN = "the module's own namespace"

@@ -11,8 +11,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import plan_addresses, plan_links
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import plan_addresses, plan_links
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.test_plan_links import (
     OWN, Session, link, planned)

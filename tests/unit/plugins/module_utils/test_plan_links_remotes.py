@@ -10,7 +10,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeSession
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.test_engine import link, plan_links_for
 

@@ -12,9 +12,9 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, nat_render, nat_rules, nftables, plan_firewall, plan_nat
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, expand_items
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import argspec, nat_render, nat_rules, nftables, plan_firewall, plan_nat
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan, expand_items
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 OPTIONS = argspec.item_options(plan_nat.OPTIONS)
 

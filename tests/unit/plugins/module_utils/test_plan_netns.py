@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import namespaces, plan_netns
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import namespaces, plan_netns
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
 
 

@@ -12,9 +12,9 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, plan_routes, route_model
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import argspec, plan_routes, route_model
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan, PlanFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
 
 MAIN = 254

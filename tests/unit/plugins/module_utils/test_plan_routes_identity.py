@@ -10,9 +10,9 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import argspec, plan_routes, route_model
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import argspec, plan_routes, route_model
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
 
 MAIN, KERNEL, BOOT, LINK = 254, 2, 3, 253

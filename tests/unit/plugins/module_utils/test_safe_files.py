@@ -14,9 +14,9 @@ import stat
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import bridge, safe_files
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan, PlanFailure
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge, safe_files
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan, PlanFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 
 @pytest.fixture

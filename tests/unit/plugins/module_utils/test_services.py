@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import boot, nftables, services
-from ansible_collections.linuxnet.netns.plugins.module_utils.engine import Plan
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import boot, nftables, services
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan
 
 
 @pytest.fixture

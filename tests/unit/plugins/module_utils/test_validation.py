@@ -12,8 +12,8 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils import validation
-from ansible_collections.linuxnet.netns.plugins.module_utils.validation import ValidationError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import validation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 
 # ---- interface names ------------------------------------------------------------------------

@@ -1,0 +1,205 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What every link has, whichever module manages it: mtu, mac, master, admin state.
+
+They are converged with one RTM_NEWLINK per link. Here too the requests
+every kind shares, as registered operations: create, set, rename, move, delete.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import random
+
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, netlink, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import PlanFailure
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.links import kinds
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink import NetlinkFailure
+
+
+def desired_attrs(item, state, mac_key='mac'):
+    """mtu/mac/master/up as asked; None means "leave as it is"."""
+    master = item.get('master')
+    if master:
+        validation.interface_name(master, 'master')
+    return dict(
+        mtu=validation.mtu(item.get('mtu')),
+        mac=validation.mac_address(item.get(mac_key), mac_key),
+        master=master,
+        up=(state != 'down'),
+    )
+
+
+def shown(link):
+    """The part of a link the modules manage, for diff."""
+    if link is None:
+        return None
+    return dict((key, link.get(key)) for key in ('kind', 'mtu', 'mac', 'master', 'up'))
+
+
+def require_link(host, session, name, what):
+    host.require(session.link(name) is not None, '%s %s does not exist in %s' % (what, name, session.label))
+
+
+def require_master(host, session, name):
+    """The master must exist and be a kind that takes ports (the kernel says only "not supported")."""
+    require_link(host, session, name, 'master')
+    master = session.link(name)
+    if master is not None and not kinds.of(master['kind']).takes_ports:
+        raise PlanFailure('master %s in %s is a %s, not a bridge; only a %s can be a master'
+                          % (name, session.label, master['kind'] or 'physical interface',
+                             ', '.join(kinds.MASTER_KINDS)))
+
+
+def converge_attrs(host, plan, session, name, link, want):
+    """Plan one RTM_NEWLINK that sets what differs on an existing link."""
+    if want['master']:
+        require_master(host, session, want['master'])
+    if want['mtu'] != link.get('mtu'):
+        validation.mtu_for_link(want['mtu'], name, link.get('min_mtu'), link.get('max_mtu'))
+    old, new = {}, {}
+    for key in ('mtu', 'mac', 'master', 'up'):
+        if want[key] is not None and link.get(key) != want[key] and (want[key] != '' or link.get(key)):
+            old[key], new[key] = link.get(key), want[key]
+    if not new:
+        return
+    summary = 'set %s on %s in %s' % (', '.join('%s=%s' % item for item in sorted(new.items())),
+                                      name, session.label)
+    plan.add(summary, engine.Op(set_link, session, name=name, attrs=new),
+             engine.Op(set_link, session, name=name, attrs=old))
+    session.plan_link_update(name, **new)
+
+
+@engine.operation('link.set')
+def set_link(session, name, attrs):
+    """Set attrs (mtu, mac, master by name, '' for none; up) on the link called name."""
+    kwargs = {}
+    if 'mtu' in attrs and attrs['mtu'] is not None:
+        kwargs['mtu'] = attrs['mtu']
+    if 'mac' in attrs and attrs['mac'] is not None:
+        kwargs['address'] = attrs['mac']
+    if 'master' in attrs:
+        kwargs['master'] = session.index_of(attrs['master']) if attrs['master'] else 0
+    if 'up' in attrs:
+        kwargs['state'] = 'up' if attrs['up'] else 'down'
+    session.call('set link %s' % name, 'link', 'set', index=session.index_of(name), **kwargs)
+
+
+def create_settings(want, up=None):
+    """The arguments of RTM_NEWLINK for the attributes every link has (master apart: see create_link)."""
+    settings = {}
+    if want['mtu'] is not None:
+        settings['mtu'] = want['mtu']
+    if want['mac'] is not None:
+        settings['address'] = want['mac']
+    settings['state'] = 'up' if (want['up'] if up is None else up) else 'down'
+    return settings
+
+
+def model(name, kind, want):
+    """A link as it will be once the plan is applied (no index yet)."""
+    low, high = kinds.of(kind).mtu_range
+    return dict(index=None, name=name, kind=kind, mtu=want['mtu'], mac=want['mac'],
+                master=want['master'], up=want['up'], link_index=None, link_netnsid=None, data={},
+                min_mtu=low, max_mtu=high)
+
+
+def check_new_mtu(session, name, kind, want, parent=None):
+    """Refuse, before any change, an mtu the new link's driver or its parent would refuse."""
+    validation.mtu_for_link(want['mtu'], name, *kinds.of(kind).mtu_range)
+    parent_link = session.link(parent) if parent else None
+    if want['mtu'] and parent_link is not None and parent_link.get('mtu') and want['mtu'] > parent_link['mtu']:
+        raise PlanFailure('mtu %d of %s %s is larger than the mtu %d of its parent %s in %s'
+                          % (want['mtu'], kind, name, parent_link['mtu'], parent, session.label))
+
+
+@engine.operation('link.create')
+def create_link(session, kind, name, settings, parent=None, device=None, master=None, peer=None, peer_fd=None,
+                peer_up=False):
+    """Make a link. parent, device, master: names, looked up as it is made.
+
+    peer: a veth's other end (ifname, mtu, address) in the namespace behind
+    peer_fd; peer_up brings it up after (the kernel ignores the admin state
+    given for the peer in RTM_NEWLINK).
+    """
+    kwargs = dict(settings)
+    if parent:
+        kwargs['link'] = session.index_of(parent)
+    if device:
+        kwargs['vxlan_link'] = session.index_of(device)
+    if master:
+        kwargs['master'] = session.index_of(master)
+    if peer is not None:
+        kwargs['peer'] = dict(peer)
+        if peer_fd != session.fd:
+            kwargs['peer']['net_ns_fd'] = peer_fd
+    add_link(session, kind, name, **kwargs)
+    if peer_up:
+        # by name, as the kernel finds it itself (asking for its index first costs a request)
+        netlink.session_on(peer_fd, session).call('bring %s up' % peer['ifname'], 'link', 'set',
+                                                  ifname=peer['ifname'], state='up')
+
+
+def add_link(session, kind, ifname, **kwargs):
+    """RTM_NEWLINK for a new link; a bridge gets its mtu in a second request.
+
+    The kernel lowers a bridge's MTU to its smallest port's each time a port
+    joins, unless the MTU was set on the bridge once it existed (given at
+    creation it does not count): a bridge made with its ports in one task
+    would otherwise need a second run to settle.
+    """
+    bridge_mtu = kwargs.pop('mtu', None) if kind == 'bridge' else None
+    try:
+        session.call('create %s %s' % (kind, ifname), 'link', 'add', ifname=ifname, kind=kind, **kwargs)
+    except NetlinkFailure as exc:
+        # "Unknown device type", or no word at all from kernels without extended acks
+        unknown_kind = exc.said == 'Unknown device type' or (exc.said is None and 'master' not in kwargs)
+        module = kinds.of(kind).module
+        if exc.code == errno.EOPNOTSUPP and unknown_kind and module:
+            raise NetlinkFailure(str(exc), '%s; this kernel has no %s driver (load it: modprobe %s)'
+                                 % (exc.reason, kind, module), exc.code, exc.said)
+        raise
+    if bridge_mtu is not None:
+        try:
+            session.call('set mtu of %s' % ifname, 'link', 'set', index=session.index_of(ifname), mtu=bridge_mtu)
+        except NetlinkFailure:
+            delete_link(session, ifname)
+            raise
+
+
+@engine.operation('link.delete')
+def delete_link(session, name):
+    session.call('delete %s' % name, 'link', 'del', index=session.index_of(name))
+
+
+@engine.operation('link.rename')
+def rename_link(session, current, new, up):
+    """Rename a link that is down (older kernels rename no other), and set its admin state."""
+    session.call('rename %s to %s' % (current, new), 'link', 'set', index=session.index_of(current),
+                 ifname=new, state='up' if up else 'down')
+
+
+@engine.operation('link.move')
+def move_link(session, name, to_fd, back=False):
+    """Move the link called name to the namespace behind to_fd."""
+    session.call('move %s%s' % (name, ' back' if back else ''), 'link', 'set', index=session.index_of(name),
+                 net_ns_fd=to_fd)
+
+
+def plan_move(plan, source, target, name):
+    plan.add('move %s from %s to %s' % (name, source.label, target.label),
+             engine.Op(move_link, source, name=name, to_fd=target.fd),
+             engine.Op(move_link, target, name=name, to_fd=source.fd, back=True))
+    moved = source.link(name)
+    source.plan_link_gone(name)
+    # a move resets the admin state and drops the master
+    target.plan_link(name, dict(moved, index=None, up=False, master=None))
+
+
+def temporary_name():
+    """A name (15 bytes) to make a link under until the link it replaces is gone."""
+    return 'lnns%011x' % random.getrandbits(44)

@@ -1,0 +1,342 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One netlink socket per namespace per task, and the state read through it.
+
+A Session opens its sockets inside its namespace (a netlink socket stays
+bound to the namespace it was created in, so the thread goes straight back
+home) and reads each kind of state at most once. The links it read stay as
+read; over them lies the plan's layer, which the planners change only
+through plan_link, plan_link_update and plan_link_gone, so that later items
+of an aggregate see what earlier items will have done.
+
+Reading goes through a plain blocking netlink socket (netlink_reader.Reader,
+decoded by netlink_messages); changes go through pyroute2's IPRoute, opened
+only when a session first changes something, so that a run with nothing to
+change does not even import pyroute2.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import random
+import resource
+import socket
+import struct
+import time
+from types import MappingProxyType
+
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import namespaces
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
+    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, U32, RTA_DST, RTA_NH_ID, RTA_PRIORITY, RTA_SRC, RTA_TABLE, NETNSA_FD,
+    address_from_message, attribute, link_from_message, nsid_from_message, route_from_message)
+# HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR and NetlinkFailure: what the engine and the modules ask of netlink
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_reader import (  # noqa: F401 pylint: disable=unused-import
+    HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, NLM_F_ACK, NLM_F_REQUEST, NetlinkDumpInterrupted, NetlinkFailure, Reader,
+    describe, kernel_says, pyroute2_api)
+
+RTM_GETLINK = 18
+RTM_GETADDR = 22
+RTM_NEWROUTE, RTM_GETROUTE = 24, 26
+NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
+RT_TABLE_COMPAT = 252  # rtm_table of a table beyond 255, which RTA_TABLE names
+RTM_NEWNSID, RTM_GETNSID = 88, 90
+NSIDMSG_FD = struct.Struct('=B3xHHI')  # family, then the attribute NETNSA_FD
+DUMP_ATTEMPTS = 30
+DUMP_PAUSE = 0.002  # seconds, doubled at each retry up to DUMP_PAUSE_MAX
+DUMP_PAUSE_MAX = 0.2
+FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6}
+NO_DATA = MappingProxyType({})
+
+
+def allow_a_session_per_namespace():
+    """Raise the soft limit of open files to the hard one, for a task over many namespaces.
+
+    A session holds four or five descriptors (the namespace, the netlink
+    socket, pyroute2's event loop), and every session of a task stays open
+    until the plan is applied: the usual soft limit of 1024 would stop a task
+    at about 200 namespaces with "Too many open files".
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            pass  # keep the limit there is; a task over fewer namespaces still works
+
+
+def frozen(link, owned=False):
+    """A link as a read-only mapping, its kind data too; owned: link is ours to change (fresh from a dump)."""
+    data = link.get('data')
+    if isinstance(data, dict):
+        data = MappingProxyType(dict(data)) if data else NO_DATA
+        if owned:
+            link['data'] = data
+        else:
+            link = dict(link, data=data)
+    return MappingProxyType(link)
+
+
+class LinkLayers(object):
+    """Links as the kernel had them when read, and as the plan so far will leave them.
+
+    What was read is never changed. The plan's layer starts as a copy of it
+    (once per read) and changes one link at a time, copy on write; links()
+    hands out the one read-only view of it, so that asking for it per item
+    costs nothing however many links a namespace holds.
+    """
+
+    _kernel_links = None
+    _planned_links = None
+    _planned_view = None
+
+    def _read_links(self):
+        """The links of the namespace: fresh dicts (name, index, kind, ...), the layers' to keep."""
+        raise NotImplementedError
+
+    def _forget_links(self):
+        self._kernel_links = self._planned_links = self._planned_view = None
+
+    def _layers(self):
+        if self._kernel_links is None:
+            read = dict((link['name'], frozen(link, owned=True)) for link in self._read_links())
+            self._kernel_links = MappingProxyType(read)
+            self._planned_links = dict(read)
+            self._planned_view = MappingProxyType(self._planned_links)
+        return self._planned_links
+
+    def links(self):
+        """Links by name, as the plan so far will leave them (read-only)."""
+        self._layers()
+        return self._planned_view
+
+    def link(self, name):
+        return self._layers().get(name)
+
+    def kernel_links(self):
+        """Links by name as read from the kernel, whatever the plan does to them."""
+        self._layers()
+        return self._kernel_links
+
+    def kernel_link(self, name):
+        return self.kernel_links().get(name)
+
+    def link_name(self, index):
+        if index is None:
+            return None
+        for link in self._layers().values():
+            if link['index'] == index:
+                return link['name']
+        return None
+
+    def plan_link(self, name, link):
+        """The plan makes (or moves in) link as name: no index until the kernel gives it one."""
+        self._layers()[name] = frozen(dict(link, name=name))
+
+    def plan_link_update(self, name, **attrs):
+        """The plan changes attrs of the link called name."""
+        links = self._layers()
+        links[name] = frozen(dict(links[name], **attrs))
+
+    def plan_link_gone(self, name):
+        """The plan deletes (or moves away) the link called name."""
+        self._layers().pop(name, None)
+
+
+class Session(LinkLayers):
+    """The namespace one part of a task acts in."""
+
+    exists = True
+
+    def __init__(self, label, fd, ident):
+        self.label = label  # what messages call this namespace
+        self.fd = fd  # an open descriptor on the namespace
+        self.ident = ident
+        with namespaces.entered(fd):
+            self.reader = Reader(label)
+        self._ipr = None
+        self.touched = False  # a change went through this session since it was last read
+        self._addresses = None
+        self._routes = {}
+        _OPEN[fd] = self
+
+    @property
+    def ipr(self):
+        """pyroute2's socket for changes, opened in the namespace when first needed."""
+        if self._ipr is None:
+            with namespaces.entered(self.fd):
+                # ext_ack: the kernel says why it refused ("A VXLAN device with the specified VNI
+                # already exists"), not only an errno
+                self._ipr = pyroute2_api()['IPRoute'](ext_ack=True)
+        return self._ipr
+
+    def close(self):
+        if self._ipr is not None:
+            self._ipr.close()
+        self.reader.close()
+        if self.fd is not None:
+            if _OPEN.get(self.fd) is self:
+                del _OPEN[self.fd]
+            os.close(self.fd)
+
+    def forget_state(self):
+        """Read everything again when next asked: changes were made since it was read."""
+        self.touched = False
+        self._forget_links()
+        self._addresses = None
+        self._routes = {}
+
+    def forget_addresses(self):
+        """Read the addresses again when next asked (the kernel changes their flags as DAD runs)."""
+        self._addresses = None
+
+    # -- reading ------------------------------------------------------
+    def _dump(self, call):
+        """A consistent dump: one that concurrent changes interrupted is read again.
+
+        After a short, growing, random pause, so that a retry does not fall into
+        the same burst of changes.
+        """
+        for attempt in range(DUMP_ATTEMPTS):
+            if attempt:
+                time.sleep(random.uniform(0, min(DUMP_PAUSE * 2 ** attempt, DUMP_PAUSE_MAX)))
+            try:
+                return list(call())
+            except NetlinkDumpInterrupted:
+                continue
+        raise NetlinkFailure('netlink dump in %s kept being interrupted by concurrent changes'
+                             % self.label)
+
+    def _read_links(self):
+        links = list(self._dump(lambda: self.reader.dump(
+            'list links', RTM_GETLINK, LINK_HEADER.pack(socket.AF_UNSPEC, 0, 0, 0, 0), link_from_message)))
+        names = dict((link['index'], link['name']) for link in links)
+        for link in links:
+            link['master'] = names.get(link['master_index'])
+        return links
+
+    def addresses(self):
+        if self._addresses is None:
+            self._addresses = list(self._dump(lambda: self.reader.dump(
+                'list addresses', RTM_GETADDR, ADDRESS_HEADER.pack(socket.AF_UNSPEC, 0, 0, 0, 0), address_from_message)))
+        return self._addresses
+
+    def routes(self, family):
+        if family not in self._routes:
+            af = FAMILIES[family]
+            self._routes[family] = list(self._dump(lambda: self.reader.dump(
+                'list routes', RTM_GETROUTE, ROUTE_HEADER.pack(af, 0, 0, 0, 0, 0, 0, 0, 0), route_from_message)))
+        return self._routes[family]
+
+    def nsid_of(self, fd):
+        """The id this namespace gives the namespace behind fd, or None if it gave none."""
+        replies = self.reader.request('ask the nsid', RTM_GETNSID,
+                                      NSIDMSG_FD.pack(socket.AF_UNSPEC, 8, NETNSA_FD, fd), nsid_from_message)
+        return replies[0] if replies else None
+
+    def set_nsid(self, fd, nsid):
+        if hasattr(self.ipr, 'set_netnsid'):
+            return self.call('set nsid %d' % nsid, 'set_netnsid', nsid, fd=fd)
+        # pyroute2 0.7 has no set_netnsid: send RTM_NEWNSID ourselves
+        msg = pyroute2_api()['nsidmsg']()
+        msg['attrs'] = [('NETNSA_NSID', nsid), ('NETNSA_FD', fd)]
+        return self.call('set nsid %d' % nsid, 'nlm_request', msg,
+                         msg_type=RTM_NEWNSID, msg_flags=NLM_F_REQUEST | NLM_F_ACK)
+
+    # -- acting -------------------------------------------------------
+    def route_through_nexthop_object(self, identity, nhid, replace=False):
+        """Add (or replace) a route through nexthop object nhid, which pyroute2 cannot encode.
+
+        identity: family, dst, dst_len, src, src_len, tos, table, priority, scope, proto, type.
+        """
+        self.touched = True
+        body = nexthop_route_request(identity, nhid)
+        flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (NLM_F_REPLACE if replace else NLM_F_EXCL)
+        self.reader.request('%s route through nexthop object %d' % ('replace' if replace else 'add', nhid),
+                            RTM_NEWROUTE, body, None, flags)
+
+    def index_of(self, name):
+        """The ifindex of a link: as read, or fresh from the kernel if this plan makes it.
+
+        A link the plan creates or moves has no index in the model (None) until
+        the kernel gives it one; any other keeps the one read, which saves a
+        request per object (a lookup costs more than a whole dump of a small
+        namespace).
+        """
+        known = self._planned_links.get(name) if self._planned_links is not None else None
+        if known is not None and known['index'] is not None:
+            return known['index']
+        found = self.ipr.link_lookup(ifname=name)
+        if not found:
+            raise NetlinkFailure('interface %s not found in %s' % (name, self.label))
+        return found[0]
+
+    def call(self, what, method, *args, **kwargs):
+        self.touched = True
+        ipr = self.ipr
+        try:
+            return getattr(ipr, method)(*args, **kwargs)
+        except pyroute2_api()['NetlinkError'] as exc:
+            raise NetlinkFailure('%s in %s failed: %s' % (what, self.label, describe(exc)), describe(exc),
+                                 getattr(exc, 'code', None), kernel_says(exc))
+
+
+# The open sessions by the descriptor of their namespace: a change given as data names the other
+# namespace it reaches into (a veth's peer, a link moved away) by that number.
+_OPEN = {}
+
+
+def session_on(fd, default=None):
+    """The open Session of the namespace behind descriptor fd (default when fd is default's)."""
+    if default is not None and fd == default.fd:
+        return default
+    if fd not in _OPEN:
+        raise NetlinkFailure('no namespace of this task is open on descriptor %s' % fd)
+    return _OPEN[fd]
+
+
+def nexthop_route_request(identity, nhid):
+    """The rtmsg and attributes of a route through nexthop object nhid, which pyroute2 cannot encode."""
+    af = FAMILIES[identity['family']]
+    body = ROUTE_HEADER.pack(af, identity['dst_len'], identity['src_len'], identity['tos'],
+                             identity['table'] if identity['table'] < 256 else RT_TABLE_COMPAT,
+                             identity['proto'], identity['scope'], identity['type'], 0)
+    body += attribute(RTA_DST, socket.inet_pton(af, identity['dst'])) if identity['dst_len'] else b''
+    body += attribute(RTA_SRC, socket.inet_pton(af, identity['src'])) if identity['src_len'] else b''
+    body += attribute(RTA_TABLE, U32.pack(identity['table']))
+    body += attribute(RTA_PRIORITY, U32.pack(identity['priority']))
+    body += attribute(RTA_NH_ID, U32.pack(nhid))
+    return body
+
+
+class AbsentSession(LinkLayers):
+    """A namespace that does not exist yet: empty, and only ever planned against."""
+
+    exists = False
+    fd = None
+    ident = None
+
+    def __init__(self, label):
+        self.label = label
+
+    def _read_links(self):
+        return []
+
+    def close(self):
+        pass
+
+    def addresses(self):
+        return []
+
+    def forget_addresses(self):
+        pass
+
+    def routes(self, family):
+        return []
+
+    def nsid_of(self, fd):
+        return None
