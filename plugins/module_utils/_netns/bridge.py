@@ -25,7 +25,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns import (
     plan_resolv, plan_routes)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
     checked_address, checked_network, given)
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import PlanFailure, Stage
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Stage
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import safe_files
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import INTERFACE_NAME_MAX, ValidationError
 
@@ -60,18 +60,12 @@ OPTIONS = dict(
     restore_at_boot=dict(type='bool', default=True),
 )
 
-VETH_REMEDY = 'set recreate=true to replace it'  # the veth module's option, which this module has not
-
 
 def _plan_veths(host, items, plan):
     """The veth planner, its remedy for a link in the way said in this module's terms."""
-    try:
-        plan_links.plan_veth(host, items, plan)
-    except PlanFailure as exc:
-        message = str(exc)
-        if not message.endswith(VETH_REMEDY):
-            raise
-        raise PlanFailure(message[:-len(VETH_REMEDY)] + 'remove it first, or give the veths another veth_prefix')
+    for item in items:
+        item['_remedy'] = 'remove it first, or give the veths another veth_prefix'
+    plan_links.plan_veth(host, items, plan)
 
 
 # (stage, key of plan_bridge's plan, planner, its item options); in the order the role's tasks had

@@ -48,10 +48,10 @@ def plan_veth(host, items, plan):
         replacing = None
         if link is not None:
             link, replacing = _adopt_existing_veth(host, plan, session, peer_session, name, peer, link,
-                                                   item['recreate'])
+                                                   _replacing_allowed(item))
         if link is None:
-            _plan_veth_create(host, plan, session, peer_session, name, peer, want, want_peer, item['recreate'],
-                              replacing)
+            _plan_veth_create(host, plan, session, peer_session, name, peer, want, want_peer,
+                              _replacing_allowed(item), replacing)
         else:
             attrs.converge_attrs(host, plan, session, name, link, want)
             attrs.converge_attrs(host, plan, peer_session, peer, peer_session.link(peer), want_peer)
@@ -90,6 +90,17 @@ def _plan_veth_absent(host, plan, session, peer_session, name, peer, link, key):
     plan.state(key, None, None)
 
 
+RECREATE_REMEDY = 'set recreate=true to replace it'
+
+
+def _replacing_allowed(item):
+    """True where links in the way may be replaced, else what to tell the user to do about them.
+
+    A task of several stages words the remedy in its own options (item '_remedy').
+    """
+    return True if item['recreate'] else item.get('_remedy') or RECREATE_REMEDY
+
+
 def _plan_veth_create(host, plan, session, peer_session, name, peer, want, want_peer, recreate, replacing=None):
     """Create the pair; where links are in the way (recreate), under temporary names first.
 
@@ -100,10 +111,9 @@ def _plan_veth_create(host, plan, session, peer_session, name, peer, want, want_
     in_the_way = [replacing] if replacing is not None else []
     peer_link = peer_session.link(peer)
     if peer_link is not None:
-        if not recreate:
-            raise PlanFailure('cannot create veth %s: its peer name %s is taken in %s by a %s; '
-                              'set recreate=true to replace it'
-                              % (name, peer, peer_session.label, peer_link['kind'] or 'physical interface'))
+        if recreate is not True:
+            raise PlanFailure('cannot create veth %s: its peer name %s is taken in %s by a %s; %s'
+                              % (name, peer, peer_session.label, peer_link['kind'] or 'physical interface', recreate))
         other_end = _known_peer(peer_session, peer_link, session) if peer_link['kind'] == 'veth' else None
         in_the_way.append((peer_session, peer_link, other_end))
     if want['master']:
@@ -175,8 +185,8 @@ def _adopt_existing_veth(host, plan, session, peer_session, name, peer, link, re
                 return link, None
             else:
                 return link, None
-    if not recreate:
-        raise PlanFailure(problem + '; set recreate=true to replace it')
+    if recreate is not True:
+        raise PlanFailure('%s; %s' % (problem, recreate))
     return None, (session, link, found)
 
 

@@ -19,6 +19,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns import (
     bridge, engine, plan_bridge, plan_firewall, plan_links, plan_nat, plan_netns)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
+from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
 
 
 def params(**values):
@@ -121,13 +122,11 @@ def test_messages_name_the_modules_options(containers, values, expected):
         wanted_for(containers, **values)
 
 
-def test_the_veth_planners_remedy_is_said_in_the_modules_terms(monkeypatch):
-    def refuse(host, items, plan):
-        raise engine.PlanFailure('ve-web exists in own but is a bridge, not a veth; set recreate=true to replace it')
-    monkeypatch.setattr(plan_links, 'plan_veth', refuse)
-    with pytest.raises(engine.PlanFailure, match='^ve-web exists in own but is a bridge, not a veth; remove it first, '
-                                                 'or give the veths another veth_prefix$'):
-        bridge._plan_veths(None, [], Plan())
+def test_the_veth_planners_remedy_is_said_in_the_modules_terms():
+    session = FakeSession(links=[dict(name='ve-web', index=3, kind='bridge')])
+    items = engine.trusted_items(plan_links.VETH_OPTIONS, [dict(name='ve-web', peer='eth0', peer_netns='web')])
+    with pytest.raises(engine.PlanFailure, match='; remove it first, or give the veths another veth_prefix$'):
+        bridge._plan_veths(FakeHost(session), items, Plan())
 
 
 # ---- the registry file ------------------------------------------------------------------------------------
