@@ -21,8 +21,8 @@ import os
 import sys
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import (
-    argspec, boot, engine, services, plan_addresses, plan_bridge, plan_firewall, plan_links, plan_nat, plan_netns,
-    plan_resolv, plan_routes)
+    argspec, boot, bridge_limits, engine, services, plan_addresses, plan_bridge, plan_firewall, plan_links, plan_nat,
+    plan_netns, plan_resolv, plan_routes)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
     checked_address, checked_network, given)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Stage
@@ -259,7 +259,9 @@ def run(module):
     def plan_all(host, plan):
         original = read_registry(path, plan.warnings.append)
         cluster = _cluster(params)
-        wanted = plan_bridge.host_plan(params['containers'], _settings(params), cluster[0], cluster[1:], original)
+        settings = dict(_settings(params), mtu=bridge_limits.network_mtu(host, params, plan.warnings.append))
+        wanted = plan_bridge.host_plan(params['containers'], settings, cluster[0], cluster[1:], original)
+        bridge_limits.check_host(host, params, wanted)  # refused before the first change
         during = _registry_text(wanted['registry_during']) if wanted['registry_grows'] else original
         final = _registry_text(wanted['registry']) if wanted['registry_shrinks'] else during
 
@@ -274,10 +276,12 @@ def run(module):
 
         # at boot, what the boot needs is there already: the run leaves it alone
         at_boot = [] if getattr(module, 'at_boot', False) else [Stage('boot', boot.plan, [_boot_item(params)])]
+        peers = bridge_limits.peers_item(params, wanted)
+        forgotten = [Stage('links', bridge_limits.plan_forgotten_peers, [peers])] if peers else []
         in_containers = [_services_item(params, wanted)]
         engine.run_stages(host, plan, [Stage('registry', record_what_comes, []),
                                        Stage('services', services.plan_stop, in_containers)]
-                          + _stages(wanted) + at_boot
+                          + _stages(wanted) + forgotten + at_boot
                           + [Stage('services', services.plan, in_containers),
                              Stage('registry', record_what_stays, [])])
         plan.returns = dict(

@@ -1,0 +1,206 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""netns_bridge against what the host already has: the underlay's MTU, the bridge's port limit,
+the other networks on the host, and what still points at peers that left the cluster.
+
+Everything here reads the host's own namespace before anything is changed (checks that refuse
+a task do so before its first change), except plan_forgotten_peers, a stage of the task.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import PlanError
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.links.vxlan import FLOOD_MAC
+
+# BR_MAX_PORTS is 1024 port numbers, and the kernel never gives number 0 to a port ("Exchange full")
+BRIDGE_PORTS_MAX = 1023
+# outer Ethernet, IP, UDP and VXLAN headers, by the underlay's IP version
+VXLAN_OVERHEAD = {4: 50, 6: 70}
+NUD_NOARP = 0x40
+NUD_PERMANENT = 0x80
+
+
+def _address(value):
+    try:
+        return ipaddress.ip_address(u'%s' % (value,))
+    except ValueError:
+        return None
+
+
+def underlay_link(session, params):
+    """The link the overlay's packets leave by: vxlan_device if given, else the one holding underlay_address."""
+    if params.get('vxlan_device'):
+        return session.kernel_link(params['vxlan_device'])
+    wanted = _address(params.get('underlay_address'))
+    for entry in session.addresses():
+        if wanted is not None and _address(entry['address']) == wanted:
+            return session.kernel_link(session.link_name(entry['index']))
+    return None
+
+
+def network_mtu(host, params, warn):
+    """The MTU the network's links get: mtu if given, else in mode vxlan the underlay's less the
+    encapsulation (None: plan_bridge's default); a given mtu the underlay cannot carry is warned."""
+    underlay = _address(params.get('underlay_address'))
+    if params['mode'] != 'vxlan' or params['state'] != 'present' or underlay is None:
+        return params['mtu']
+    link = underlay_link(host.session(None), params)
+    if link is None or not link.get('mtu'):
+        return params['mtu']
+    fits = link['mtu'] - VXLAN_OVERHEAD[underlay.version]
+    if params['mtu'] is None:
+        return fits
+    if params['mtu'] > fits:
+        warn('mtu %d is larger than the underlay %s carries through VXLAN over IPv%d (its MTU %d less %d): '
+             'larger packets between hosts are dropped or fragmented; leave mtu unset to follow the underlay'
+             % (params['mtu'], link['name'], underlay.version, link['mtu'], VXLAN_OVERHEAD[underlay.version]))
+    return params['mtu']
+
+
+def _own_links(params, wanted):
+    own = set([params['name']])
+    own.update(link['name'] for link in wanted['links'])
+    own.update(veth['name'] for veth in wanted['veths'])
+    return own
+
+
+def check_ports(session, params, wanted):
+    """Refuse more ports than a Linux bridge takes, counting the ports it has that are not ours."""
+    ours = set(veth['name'] for veth in wanted['veths'])
+    ports = set(name for name, link in session.kernel_links().items() if link.get('master') == params['name'])
+    foreign = sorted(ports - ours)
+    staying = set(container['veth'] for container in wanted['containers']) | (ports & ours)
+    needed = len(staying) + len(foreign)
+    if needed <= BRIDGE_PORTS_MAX:
+        return
+    parts = ['%d containers' % len(wanted['containers'])]
+    if len(staying) > len(wanted['containers']):
+        parts.append('%d leaving only once the others are made' % (len(staying) - len(wanted['containers'])))
+    if foreign:
+        parts.append('%d other ports already on it: %s%s' % (len(foreign), ', '.join(foreign[:5]),
+                                                            ' ...' if len(foreign) > 5 else ''))
+    raise PlanError('bridge %s would need %d ports (%s), but a Linux bridge takes at most %d (BR_MAX_PORTS 1024, '
+                    'port number 0 unused); nothing was changed. Spread the containers over several networks '
+                    '(another name and subnet each)' % (params['name'], needed, '; '.join(parts), BRIDGE_PORTS_MAX))
+
+
+def check_subnet(session, params, wanted):
+    """Refuse a subnet that overlaps an address of another interface of the host (another network's)."""
+    subnet = ipaddress.ip_network(wanted['subnet'])
+    own = _own_links(params, wanted)
+    for entry in session.addresses():
+        name = session.link_name(entry['index'])
+        if name in own or entry['family'] != subnet.version:
+            continue
+        network = ipaddress.ip_interface(u'%s/%d' % (entry['address'], entry['prefixlen'])).network
+        if network.overlaps(subnet):
+            raise PlanError('subnet %s overlaps %s/%d on %s, which is not this network\'s (another network on '
+                            'this host?); give each network on a host a subnet of its own'
+                            % (subnet, entry['address'], entry['prefixlen'], name))
+
+
+def check_vni(session, params, wanted):
+    """Refuse a VNI and port another VXLAN device of the host has: the kernel takes each pair once."""
+    mine = [link for link in wanted['links'] if link.get('kind') == 'vxlan' and link.get('state') != 'absent']
+    own = _own_links(params, wanted)
+    for link in mine:
+        for name, other in session.kernel_links().items():
+            if name in own or other.get('kind') != 'vxlan':
+                continue
+            data = other.get('data') or {}
+            if data.get('IFLA_VXLAN_ID') == link['vni'] and data.get('IFLA_VXLAN_PORT', 4789) == link['dstport']:
+                raise PlanError('vxlan_vni %d on vxlan_port %d is taken by VXLAN device %s of this host (another '
+                                'network?); the kernel takes each VNI and port once: give this network another '
+                                'vxlan_vni' % (link['vni'], link['dstport'], name))
+
+
+def check_host(host, params, wanted):
+    """What the host has that this network would clash with: refused before any change."""
+    if params['state'] != 'present':
+        return
+    session = host.session(None)
+    check_ports(session, params, wanted)
+    check_subnet(session, params, wanted)
+    check_vni(session, params, wanted)
+
+
+# -- peers that left --------------------------------------------------------------------------
+
+def peers_item(params, wanted):
+    """What the VXLAN device may still point at (None: no VXLAN device of ours stays)."""
+    vxlan = [link for link in wanted['links'] if link.get('kind') == 'vxlan' and link.get('state') != 'absent']
+    if not vxlan:
+        return None
+    return dict(interface=vxlan[0]['name'], remotes=list(vxlan[0].get('remotes') or []),
+                gateways=[peer['gateway'] for peer in wanted['peers']])
+
+
+@engine.operation('fdb.forget')
+def forget_fdb_entry(session, name, mac, address):
+    """bridge fdb del MAC dev NAME dst ADDRESS."""
+    session.call('remove the forwarding entry %s to %s on %s' % (mac, address, name), 'fdb', 'del',
+                 ifindex=session.index_of(name), lladdr=mac, dst=address)
+
+
+@engine.operation('neigh.forget')
+def forget_neighbour(session, name, address):
+    """ip neigh del ADDRESS dev NAME."""
+    session.call('remove the neighbour entry %s on %s' % (address, name), 'neigh', 'del',
+                 ifindex=session.index_of(name), dst=address)
+
+
+def _entries(session, what, method, index):
+    return [entry for entry in session.call(what, method, 'dump', ifindex=index) or () if entry['ifindex'] == index]
+
+
+def stale_entries(session, item):
+    """(fdb entries, neighbour entries) of the VXLAN device that point at no current peer.
+
+    The flood list (all-zeros entries) is the link planner's; what is left is what the kernel
+    learnt: a MAC behind a host's underlay address, a host's overlay address (its gateway).
+    """
+    link = session.link(item['interface'])
+    if link is None or link['index'] is None or not session.exists:
+        return [], []  # made by this task: nothing learnt yet
+    remotes = set(_address(value) for value in item['remotes'])
+    gateways = set(_address(value) for value in item['gateways'])
+    fdb = []
+    for entry in _entries(session, 'read the forwarding database of %s' % link['name'], 'fdb', link['index']):
+        mac = (entry.get_attr('NDA_LLADDR') or '').lower()
+        destination = _address(entry.get_attr('NDA_DST'))
+        if destination is not None and mac and mac != FLOOD_MAC and destination not in remotes:
+            fdb.append((mac, str(destination)))
+    neighbours = []
+    for entry in _entries(session, 'read the neighbours on %s' % link['name'], 'neigh', link['index']):
+        address = _address(entry.get_attr('NDA_DST'))
+        if address is None or address.is_multicast or entry['state'] & (NUD_NOARP | NUD_PERMANENT):
+            continue
+        if address not in gateways:
+            neighbours.append(str(address))
+    return sorted(set(fdb)), sorted(set(neighbours))
+
+
+def plan_forgotten_peers(host, items, plan):
+    """Remove the learnt entries of the VXLAN device that point at hosts no longer in the cluster."""
+    for item in items:
+        session = host.session(None)
+        name = item['interface']
+        fdb, neighbours = stale_entries(session, item)
+        for mac, address in fdb:
+            # learnt entries come back by themselves if the host returns: nothing to undo
+            plan.add('remove the forwarding entry %s to %s (no longer a peer) from %s' % (mac, address, name),
+                     engine.Op(forget_fdb_entry, session, name=name, mac=mac, address=address))
+        for address in neighbours:
+            plan.add('remove the neighbour entry %s (no longer a peer) from %s' % (address, name),
+                     engine.Op(forget_neighbour, session, name=name, address=address))
+        if fdb or neighbours:
+            plan.state('%s learnt entries' % name,
+                       dict(fdb=['%s dst %s' % entry for entry in fdb], neighbours=neighbours),
+                       dict(fdb=[], neighbours=[]))
