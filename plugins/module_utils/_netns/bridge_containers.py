@@ -19,7 +19,8 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns import publi
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import INTERFACE_NAME_MAX, ValidationError
 
 CONTAINER_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$')
-CONTAINER_KEYS = ('name', 'address', 'mtu', 'dns', 'dns_search', 'dns_options', 'publish', 'command', 'service')
+CONTAINER_KEYS = ('name', 'address', 'mtu', 'dns', 'dns_search', 'dns_options', 'publish', 'command', 'service',
+                  'ipv6_address')
 
 
 class PlanError(ValidationError):
@@ -139,6 +140,8 @@ def containers(entries, veth_prefix):
         where = 'container %s' % name
         container = dict(name=name, veth=veth_name(veth_prefix, name),
                          address=checked_address(entry['address'], where + ': address') if given(entry.get('address')) else None,
+                         ipv6_address=checked_address(entry['ipv6_address'], where + ': ipv6_address')
+                         if given(entry.get('ipv6_address')) else None,
                          mtu=checked_int(entry['mtu'], where + ': mtu', 68, 65535) if given(entry.get('mtu')) else None,
                          dns=entry.get('dns'), dns_search=entry.get('dns_search'),
                          dns_options=entry.get('dns_options'),
@@ -201,13 +204,16 @@ def allocate(wanted, subnet, gateway, registered):
 
 def published(wanted):
     """What the containers publish, as netns_nat's publications; two that take one port are refused."""
-    entries = [dict(entry, container=container['name'], address=str(container['address']),
-                    family=container['address'].version, host_address=entry.get('host_address'))
-               for container in wanted for entry in container['publish']]
+    # without a host address, a port of a dual-stack container is published on both families;
+    # imported here: bridge_ipv6 builds on this module
+    from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_ipv6 import targets
+    entries = [dict(entry, container=container['name'], address=str(address),
+                    family=address.version, host_address=entry.get('host_address'))
+               for container in wanted for entry in container['publish'] for address in targets(container, entry)]
     found = publish.clash(entries)
     if found:
         other, entry = found
         raise PlanError('containers %s and %s both publish %s port %d'
                         % (other['container'], entry['container'], entry['protocol'], entry['host_port']))
-    return [dict(container['publish'][number], address=str(container['address']))
-            for container in wanted for number in range(len(container['publish']))]
+    return [dict(entry, address=str(address))
+            for container in wanted for entry in container['publish'] for address in targets(container, entry)]

@@ -106,6 +106,8 @@ def _masquerade_rules(spec):
         ip = FAMILY_WORD[net.version]
         # Networks routed without translation (other hosts' container subnets) see the real source.
         exempt = [str(other) for other in spec.get('masquerade_exclude') or () if other.version == net.version]
+        if any(other.endswith('/0') for other in exempt):
+            continue  # every destination exempt (::/0: netns_bridge's routed IPv6): no masquerade at all
         unless = ' %s daddr != { %s }' % (ip, ', '.join(exempt)) if exempt else ''
         if spec['out_interface']:
             rules.append('%s saddr %s oifname %s%s masquerade' % (ip, net, _quote(spec['out_interface']), unless))

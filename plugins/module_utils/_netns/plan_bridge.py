@@ -22,7 +22,7 @@ __metaclass__ = type
 import ipaddress
 import json
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import nat_rules, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ipv6, nat_rules, validation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
     PlanError, allocate, as_list, as_text, checked_int, containers, given, published)
 
@@ -71,7 +71,7 @@ def _registry(text, bridge):
         return empty, False
     try:
         registry = json.loads(text)
-        registered = dict((name, dict(address=entry.get('address'), veth=entry['veth']))
+        registered = dict((name, bridge_ipv6.registered(entry.get('address'), entry['veth'], entry.get('address6')))
                           for name, entry in registry['containers'].items())
         return dict(empty, containers=registered, routes=list(registry.get('routes') or []),
                     vxlan=registry.get('vxlan')), True
@@ -142,7 +142,8 @@ class _HostPlan(object):
                 routes.append(dict(dest=peer['subnet'], gateway=peer['gateway'], interface=self.vxlan, onlink=True))
             else:
                 routes.append(dict(dest=peer['subnet'], gateway=peer['underlay']))
-        return sorted(routes, key=lambda route: ipaddress.ip_network(route['dest']))
+        routes += bridge_ipv6.peer_routes(self.me, self.peers, self.s['mode'], self.vxlan)
+        return sorted(routes, key=lambda route: bridge_ipv6.network_key(route['dest']))
 
     def host_links(self):
         """The bridge and the VXLAN device (or their removal), and their addresses."""
@@ -226,11 +227,12 @@ class _HostPlan(object):
     def registries(self, wanted, route_dests, stale_routes):
         """The registry after the run, and the one written before any change, with what may go too."""
         after = dict(version=REGISTRY_VERSION, bridge=self.bridge,
-                     containers=dict((c['name'], dict(address=str(c['address']), veth=c['veth'])) for c in wanted),
+                     containers=dict((c['name'], bridge_ipv6.registered(str(c['address']), c['veth'], c['address6']))
+                                     for c in wanted),
                      routes=route_dests, vxlan=self.vxlan)
         # written before any change, so a run that fails half-way still knows what it may have made
         during = dict(after, containers=dict(self.known['containers'], **after['containers']),
-                      routes=sorted(route_dests + stale_routes, key=ipaddress.ip_network),
+                      routes=sorted(route_dests + stale_routes, key=bridge_ipv6.network_key),
                       vxlan=self.vxlan or self.known['vxlan'])
         return dict(registry=after if self.present else None, registry_during=during,
                     registry_grows=self.present and (not self.registered or during != self.known),
@@ -243,6 +245,7 @@ def host_plan(entries, settings, me, peers, registry=None):
     host = _HostPlan(settings, me, peers, registry)
     wanted = containers(entries if host.present else [], host.s.get('veth_prefix') or '')
     allocate(wanted, host.subnet, host.gateway, host.known['containers'])
+    bridge_ipv6.allocate(wanted, me, host.known['containers'])
     names = set(container['name'] for container in wanted)
     gone = [name for name in sorted(host.known['containers']) if name not in names]
     routes = host.peer_routes()
@@ -259,4 +262,4 @@ def host_plan(entries, settings, me, peers, registry=None):
         routes=routes + items['routes'] + [dict(dest=dest, state='absent') for dest in stale_routes],
         resolv=items['resolv'], nat=host.nat(wanted), firewall=host.firewall(wanted, stale_routes))
     plan.update(host.registries(wanted, route_dests, stale_routes))
-    return plan
+    return bridge_ipv6.extend(plan, me, host.peers, host.s, wanted, host.known, host.vxlan)

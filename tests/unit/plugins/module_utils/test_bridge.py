@@ -67,7 +67,8 @@ def test_absent_needs_no_subnet():
     (dict(subnet='10.88.1.1/24'), "^subnet '10.88.1.1/24' is not a network in CIDR form"),
     (dict(subnet='10.88.1.0/31'), r'^subnet 10.88.1.0/31 must be IPv4 and hold a gateway and a container \(/30 or larger\)$'),
     (dict(subnet='fd00:88::/64'), '^subnet fd00:88::/64 must be IPv4'),
-    (dict(peers=[peer(colour='red')]), r'^peers item 1: unknown keys colour \(known: host, subnet, gateway, underlay\)$'),
+    (dict(peers=[peer(colour='red')]), r'^peers item 1: unknown keys colour \(known: host, subnet, gateway, underlay, subnet6, gateway6, '
+     r'underlay6\)$'),
     (dict(peers=[dict(host='node2')]), '^peers item 1: subnet is required$'),
     (dict(mode='host-gw', peers=[peer(underlay=None)]), '^peers item 1: underlay is required in mode host-gw$'),
     (dict(mode='vxlan', peers=[peer()]), r'^underlay_address is required in mode vxlan'),
@@ -96,7 +97,7 @@ def test_settings_are_the_modules_options():
     assert settings['dns'] == ['10.88.1.53'] and settings['veth_prefix'] == 'c-'
     assert set(settings) == set(['state', 'mtu', 'mode', 'vxlan_vni', 'vxlan_port', 'vxlan_device', 'dns',
                                  'dns_search', 'dns_options', 'hosts_file', 'veth_prefix', 'masquerade',
-                                 'force_remove', 'firewall', 'name', 'vxlan_interface'])
+                                 'force_remove', 'firewall', 'name', 'vxlan_interface', 'gateway_mode_ipv6'])
 
 
 def test_settings_vxlan_interface_fits_ifnamsiz_or_is_given():
