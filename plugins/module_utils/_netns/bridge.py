@@ -23,6 +23,7 @@ import sys
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import (
     argspec, boot, bridge_limits, engine, services, plan_addresses, plan_bridge, plan_firewall, plan_links, plan_nat,
     plan_netns, plan_resolv, plan_routes)
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ipv6
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
     checked_address, checked_network, given)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Stage
@@ -30,7 +31,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns import safe_
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import INTERFACE_NAME_MAX, ValidationError
 
 THIS_HOST = 'this host'  # how messages name the host the module runs on, beside its peers
-PEER_KEYS = ('host', 'subnet', 'gateway', 'underlay')
+PEER_KEYS = ('host', 'subnet', 'gateway', 'underlay') + bridge_ipv6.PEER_KEYS
 REGISTRY_FILE = 'docker_bridge.%s.json'
 BOOT_FILE = 'docker_bridge.%s.boot.json'
 NO_SUBNET = '0.0.0.0/32'  # state=absent takes none: it only removes what the registry names
@@ -40,10 +41,13 @@ OPTIONS = dict(
     state=dict(type='str', default='present', choices=['present', 'absent']),
     containers=dict(type='list', elements='dict', default=[]),
     subnet=dict(type='str'),
+    subnet6=dict(type='str'),
+    gateway_mode_ipv6=dict(type='str', default='nat', choices=list(bridge_ipv6.GATEWAY_MODES)),
     mtu=dict(type='int'),
     mode=dict(type='str', default='none', choices=list(plan_bridge.MODES)),
     peers=dict(type='list', elements='dict', default=[]),
     underlay_address=dict(type='str'),
+    underlay_address6=dict(type='str'),
     vxlan_interface=dict(type='str'),
     vxlan_vni=dict(type='int', default=42),
     vxlan_port=dict(type='int', default=4789),
@@ -90,8 +94,10 @@ def _vxlan_interface(params):
 def _cluster(params):
     """This host, then its peers: what check_cluster checks; plan_bridge takes the first and the others."""
     if params['state'] == 'present' and not params['subnet']:
-        raise ValidationError('subnet is required when state=present')
-    me = _host_entry(THIS_HOST, dict(subnet=params['subnet'] or NO_SUBNET, underlay=params['underlay_address']),
+        raise ValidationError('subnet is required when state=present%s' % (
+            ' (IPv6-only networks are not supported: give subnet6 with an IPv4 subnet)' if params['subnet6'] else ''))
+    me = _host_entry(THIS_HOST, dict(subnet=params['subnet'] or NO_SUBNET, underlay=params['underlay_address'],
+                                     subnet6=params['subnet6'], underlay6=params['underlay_address6']),
                      'subnet', allow_tiny=not params['subnet'])
     cluster = [me]
     for position, peer in enumerate(params['peers'], 1):
@@ -107,6 +113,7 @@ def _cluster(params):
     if params['mode'] == 'vxlan' and params['state'] == 'present' and not params['underlay_address']:
         raise ValidationError('underlay_address is required in mode vxlan (the overlay\'s local address)')
     plan_bridge.check_cluster(cluster, 'give them subnets that do not overlap')
+    bridge_ipv6.check_cluster(cluster, 'give them subnet6 prefixes that do not overlap')
     return cluster
 
 
@@ -118,14 +125,14 @@ def _host_entry(host, values, what, allow_tiny=False):
     gateway = checked_address(gateway, what + ' gateway') if given(gateway) else None
     underlay = values.get('underlay')
     underlay = str(checked_address(underlay, host + ' underlay')) if given(underlay) else None
-    return plan_bridge.cluster_entry(host, subnet, underlay, gateway)
+    return dict(plan_bridge.cluster_entry(host, subnet, underlay, gateway), **bridge_ipv6.host_fields(host, values, what))
 
 
 def _settings(params):
     """The options plan_bridge plans with, the VXLAN device's name given or derived."""
     settings = dict((key, params[key]) for key in (
         'name', 'state', 'mtu', 'mode', 'vxlan_vni', 'vxlan_port', 'vxlan_device', 'dns', 'dns_search',
-        'dns_options', 'hosts_file', 'veth_prefix', 'masquerade', 'force_remove', 'firewall'))
+        'dns_options', 'hosts_file', 'veth_prefix', 'masquerade', 'force_remove', 'firewall', 'gateway_mode_ipv6'))
     settings.update(vxlan_interface=_vxlan_interface(params))
     return settings
 
@@ -286,6 +293,7 @@ def run(module):
                              Stage('registry', record_what_stays, [])])
         plan.returns = dict(
             bridge=params['name'], subnet=wanted['subnet'], gateway=wanted['gateway'], mtu=wanted['mtu'],
+            subnet6=wanted['subnet6'], gateway6=wanted['gateway6'],
             containers=wanted['containers'], removed=wanted['removed'], registry=path)
 
     engine.run_task(module, plan_all)
