@@ -24,6 +24,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns import (
     argspec, boot, bridge_limits, engine, services, plan_addresses, plan_bridge, plan_firewall, plan_links, plan_nat,
     plan_netns, plan_resolv, plan_routes)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ipv6
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import isolation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
     checked_address, checked_network, given)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Stage
@@ -61,6 +62,9 @@ OPTIONS = dict(
     force_remove=dict(type='bool', default=False),
     registry_dir=dict(type='path', default='/etc/linuxnet-netns'),
     firewall=plan_firewall.OPTION,
+    icc=isolation.MODULE_OPTIONS['icc'],
+    internal=isolation.MODULE_OPTIONS['internal'],
+    isolate=isolation.MODULE_OPTIONS['isolate'],
     restore_at_boot=dict(type='bool', default=True),
 )
 
@@ -77,6 +81,7 @@ STAGES = (
     ('netns', 'netns', plan_netns.plan, plan_netns.OPTIONS),
     ('links', 'links', plan_links.plan_link, plan_links.LINK_OPTIONS),
     ('veths', 'veths', _plan_veths, plan_links.VETH_OPTIONS),
+    ('bridge_ports', 'bridge_ports', isolation.plan_ports, isolation.PORT_OPTIONS),
     ('addresses', 'addresses', plan_addresses.plan, plan_addresses.OPTIONS),
     ('routes', 'routes', plan_routes.plan, plan_routes.OPTIONS),
     ('resolv', 'resolv', plan_resolv.plan, plan_resolv.OPTIONS),
@@ -134,6 +139,8 @@ def _settings(params):
         'name', 'state', 'mtu', 'mode', 'vxlan_vni', 'vxlan_port', 'vxlan_device', 'dns', 'dns_search',
         'dns_options', 'hosts_file', 'veth_prefix', 'masquerade', 'force_remove', 'firewall', 'gateway_mode_ipv6'))
     settings.update(vxlan_interface=_vxlan_interface(params))
+    settings.update((key, params[key]) for key in isolation.MODULE_OPTIONS)
+    settings.update(other_networks=isolation.other_networks(params['registry_dir'], params['name']))
     return settings
 
 

@@ -15,7 +15,7 @@ import hashlib
 import ipaddress
 import re
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import publish, services
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import ports, publish, services
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import INTERFACE_NAME_MAX, ValidationError
 
 CONTAINER_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$')
@@ -93,7 +93,8 @@ def veth_name(prefix, name):
     return '%s%s-%s' % (prefix, name[:keep], digest)
 
 
-def _publication(entry, where):
+def _publications(entry, where):
+    """One publication per port of entry (a port range is several)."""
     if isinstance(entry, int) and not isinstance(entry, bool):
         entry = str(entry)
     if isinstance(entry, str):
@@ -108,15 +109,15 @@ def _publication(entry, where):
         raise PlanError('%s: unknown keys %s (known: %s)' % (where, ', '.join(unknown), ', '.join(publish.KEYS)))
     if not given(entry.get('host_port')):
         raise PlanError('%s: host_port is required' % where)
-    host_port = publish.port(entry['host_port'], where + ': host_port')
-    port = publish.port(entry['port'], where + ': port') if given(entry.get('port')) else host_port
-    protocol = entry.get('protocol') or 'tcp'
-    if protocol not in publish.PROTOCOLS:
-        raise PlanError('%s: protocol %r is not tcp or udp' % (where, protocol))
-    published = dict(protocol=protocol, host_port=host_port, port=port)
+    protocol = ports.protocol(entry.get('protocol'), where + ': ')
+    extra = {}
     if given(entry.get('host_address')):
-        published['host_address'] = str(checked_address(entry['host_address'], where + ': host_address'))
-    return published
+        address = checked_address(entry['host_address'], where + ': host_address')
+        if address.is_loopback:
+            ports.loopback_host_address(address, where + ': ', 'the bridge')
+        extra['host_address'] = str(address)
+    return [dict(extra, protocol=protocol, host_port=host_port, port=port)
+            for host_port, port in ports.pairs(entry['host_port'], entry.get('port'), where + ': ')]
 
 
 def containers(entries, veth_prefix):
@@ -145,8 +146,8 @@ def containers(entries, veth_prefix):
                          mtu=checked_int(entry['mtu'], where + ': mtu', 68, 65535) if given(entry.get('mtu')) else None,
                          dns=entry.get('dns'), dns_search=entry.get('dns_search'),
                          dns_options=entry.get('dns_options'),
-                         publish=[_publication(item, '%s: publish item %d' % (where, number))
-                                  for number, item in enumerate(as_list(entry.get('publish'), where + ': publish'), 1)],
+                         publish=[one for number, item in enumerate(as_list(entry.get('publish'), where + ': publish'), 1)
+                                  for one in _publications(item, '%s: publish item %d' % (where, number))],
                          command=services.checked_command(entry['command'], where) if given(entry.get('command')) else None,
                          service=services.checked_unit(entry['service'], where) if given(entry.get('service')) else None)
         if container['command'] and container['service']:

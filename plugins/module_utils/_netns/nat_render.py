@@ -14,7 +14,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import nftables
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import isolation, nftables, ports
 
 TABLE_FAMILY = 'inet'
 TABLE_NAME = 'linuxnet_netns'
@@ -27,6 +27,7 @@ CHAINS = (
     ('output', 'type nat hook output priority -100; policy accept;'),
     ('forward', 'type filter hook forward priority filter; policy accept;'),
     ('postrouting', 'type nat hook postrouting priority srcnat; policy accept;'),
+    (ports.GUARD_KIND, 'type filter hook input priority filter; policy accept;'),
 )
 KINDS = tuple(kind for kind, dummy in CHAINS)
 LOOPBACK = {4: '127.0.0.0/8', 6: '::1'}
@@ -61,13 +62,15 @@ def _publish_rules(spec):
         ip = FAMILY_WORD[entry['family']]
         proto = entry['protocol']
         dnat = '%s dport %d dnat %s to %s' % (proto, entry['host_port'], ip, _destination(entry))
-        if entry['host_address'] is not None:
+        if entry.get('loopback'):
+            out.append('%s daddr %s %s' % (ip, entry['host_address'], dnat))  # the host's own, never prerouting
+        elif entry['host_address'] is not None:
             pre.append('%s daddr %s %s' % (ip, entry['host_address'], dnat))
             out.append('%s daddr %s %s' % (ip, entry['host_address'], dnat))
         else:
             # Only what is addressed to this host: traffic passing through keeps its way.
             pre.append('meta nfproto %s fib daddr type local %s' % ('ipv4' if ip == 'ip' else 'ipv6', dnat))
-            # Loopback is left out: the kernel will not route 127.0.0.1 out of a bridge.
+            # Loopback is left out: it takes route_localnet, turned on only for a publication on 127.0.0.1.
             out.append('fib daddr type local %s daddr != %s %s'
                        % (ip, LOOPBACK[entry['family']], dnat))
         inside = '%s daddr %s %s dport %d ct status dnat' % (ip, entry['address'], proto, entry['port'])
@@ -127,8 +130,9 @@ def render(spec):
         return {}
     pre, out, fwd_published, post_published = _publish_rules(spec)
     rules = dict(prerouting=pre, output=out,
-                 forward=_forward_rules(spec) + fwd_published,
+                 forward=isolation.forward_rules(spec) + _forward_rules(spec) + fwd_published,
                  postrouting=post_published + _masquerade_rules(spec))
+    rules[ports.GUARD_KIND] = ports.guard_rules(spec)
     chains = {}
     for kind, declaration in CHAINS:
         if rules[kind]:

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import publish, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import isolation, ports, publish, validation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 NAME_MAX = 64
@@ -39,11 +39,9 @@ def _interface(value, what):
     return value
 
 
-def _publication(entry, position, sources):
+def _publication(entry, position, sources, in_interface=None):
     where = 'publish item %d: ' % position
-    protocol = entry.get('protocol') or 'tcp'
-    if protocol not in publish.PROTOCOLS:
-        raise ValidationError('%sprotocol %r is not supported; use tcp or udp' % (where, protocol))
+    protocol = ports.protocol(entry.get('protocol'), where)
     host_port = publish.port(entry.get('host_port'), where + 'host_port')
     port = publish.port(entry.get('port') if entry.get('port') is not None else host_port, where + 'port')
     if entry.get('address') in (None, ''):
@@ -59,13 +57,11 @@ def _publication(entry, position, sources):
             raise ValidationError('%shost_address %s and address %s are of different IP versions'
                                   % (where, host_address, address))
         if host_address.is_loopback:
-            raise ValidationError('%shost_address %s is a loopback address: the kernel does not '
-                                  'route loopback traffic to another interface; leave host_address '
-                                  'out (every other local address is published) or give one of the '
-                                  "host's own addresses" % (where, host_address))
+            ports.loopback_host_address(host_address, where, in_interface)
     return dict(protocol=protocol, host_port=host_port, host_address=host_address,
                 address=address, port=port, family=address.version,
-                hairpin=[net for net in sources if address in net])
+                hairpin=[net for net in sources if address in net],
+                loopback=host_address is not None and host_address.is_loopback)
 
 
 def rule_set(item):
@@ -86,7 +82,7 @@ def rule_set(item):
         if in_if and in_if == out_if:
             raise ValidationError('in_interface and out_interface are both %s; traffic is forwarded '
                                   'from one to the other, so they must differ' % in_if)
-        publications = [_publication(entry or {}, position, sources)
+        publications = [_publication(entry or {}, position, sources, in_if)
                         for position, entry in enumerate(item.get('publish') or [], 1)]
         _no_overlap(publications)
         if not sources and not publications:
@@ -103,7 +99,8 @@ def rule_set(item):
         families = sorted(set([net.version for net in sources] + [p['family'] for p in publications]))
         spec.update(sources=sources, in_interface=in_if, out_interface=out_if, publish=publications,
                     masquerade=bool(item.get('masquerade', True)), masquerade_exclude=exclude,
-                    ip_forward=bool(item.get('ip_forward', True)), families=families)
+                    ip_forward=bool(item.get('ip_forward', True)), families=families,
+                    isolation=isolation.from_item(item, in_if))
         return spec
     except ValidationError as exc:
         raise ValidationError('%s%s' % (where, exc))

@@ -22,7 +22,7 @@ __metaclass__ = type
 import ipaddress
 import json
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ipv6, nat_rules, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ipv6, isolation, nat_rules, validation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
     PlanError, allocate, as_list, as_text, checked_int, containers, given, published)
 
@@ -192,7 +192,9 @@ class _HostPlan(object):
                                        peer_mac=_mac(container['address'])))
             items['addresses'].append(dict(netns=name, interface=CONTAINER_INTERFACE, exclusive=True,
                                            address=['%s/%d' % (container['address'], self.subnet.prefixlen)]))
-            items['routes'].append(dict(netns=name, dest='default', gateway=str(self.gateway), exclusive=True))
+            items['routes'].append(dict(netns=name, dest='default', gateway=str(self.gateway), exclusive=True)
+                                   if isolation.default_route_wanted(self.s) else dict(netns=name, dest='default',
+                                                                                      state='absent'))
             items['resolv'].append(_dns(container, self.s))
         for name in gone:
             items['netns'].append(dict(name=name, state='absent', force=bool(self.s.get('force_remove'))))
@@ -204,8 +206,9 @@ class _HostPlan(object):
         if self.present:
             # the other hosts route back to this subnet: their containers see the real source
             return dict(name=self.bridge, source=[str(self.subnet)], in_interface=self.bridge,
-                        masquerade=bool(self.s.get('masquerade', True)), publish=published(wanted),
-                        masquerade_exclude=sorted((peer['subnet'] for peer in self.peers), key=ipaddress.ip_network))
+                        publish=published(wanted),
+                        masquerade_exclude=sorted((peer['subnet'] for peer in self.peers), key=ipaddress.ip_network),
+                        **isolation.nat_extras(self.s))
         return dict(name=self.bridge, state='absent') if self.registered else None
 
     def firewall(self, wanted, stale_routes):
@@ -244,6 +247,7 @@ def host_plan(entries, settings, me, peers, registry=None):
     registry (text, None: there is none) before and after; settings are netns_bridge's options."""
     host = _HostPlan(settings, me, peers, registry)
     wanted = containers(entries if host.present else [], host.s.get('veth_prefix') or '')
+    isolation.check(host.s, wanted)
     allocate(wanted, host.subnet, host.gateway, host.known['containers'])
     bridge_ipv6.allocate(wanted, me, host.known['containers'])
     names = set(container['name'] for container in wanted)
@@ -262,4 +266,5 @@ def host_plan(entries, settings, me, peers, registry=None):
         routes=routes + items['routes'] + [dict(dest=dest, state='absent') for dest in stale_routes],
         resolv=items['resolv'], nat=host.nat(wanted), firewall=host.firewall(wanted, stale_routes))
     plan.update(host.registries(wanted, route_dests, stale_routes))
+    plan['bridge_ports'] = isolation.port_items(host.s, wanted, host.present)
     return bridge_ipv6.extend(plan, me, host.peers, host.s, wanted, host.known, host.vxlan)

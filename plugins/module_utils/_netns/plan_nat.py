@@ -20,7 +20,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, namespaces, nftables, plan_firewall
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, namespaces, nftables, plan_firewall, ports
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import PlanFailure, about, netns_of
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.nat_render import (
     TABLE, TABLE_FAMILY, TABLE_NAME, ordered, owned, render, replaced, scratch_script, text_lines)
@@ -33,7 +33,7 @@ SYSCTL = {
 }
 
 PUBLISH_OPTIONS = dict(
-    protocol=dict(type='str', default='tcp', choices=['tcp', 'udp']),
+    protocol=dict(type='str', default='tcp', choices=['tcp', 'udp', 'sctp']),
     host_port=dict(type='int', required=True),
     host_address=dict(type='str'),
     address=dict(type='str', required=True),
@@ -186,6 +186,7 @@ def _plan_item(plan, ref, space, spec, desired, rendered):
                          engine.Op(set_sysctl, space.session, path=path, value=1),
                          engine.Op(set_sysctl, space.session, path=path, value=value))
 
+    _plan_route_localnet(plan, space, spec, before, after)
     current = space.table
     target = replaced(current, name, desired)
     if owned(current, name) != desired:
@@ -201,6 +202,28 @@ def _plan_item(plan, ref, space, spec, desired, rendered):
 
     plan.state(_key(spec, ref), before, after)
     plan.returns['rules'].extend(after['rules'])
+
+
+def _plan_route_localnet(plan, space, spec, before, after):
+    """route_localnet on the interface a publication on 127.0.0.1 goes out of; off again once the last goes."""
+    interface = ports.route_localnet_wanted(spec)
+    if interface is None:
+        # off again only where our own guard says we turned it on
+        if not any(chain.partition('.')[0] == ports.GUARD_KIND for chain in owned(space.table, spec['name'])):
+            return
+        interface, want = spec.get('in_interface'), 0
+    else:
+        want = 1
+    if not interface:
+        return
+    path = ports.ROUTE_LOCALNET % interface
+    value = read_sysctl(space.session, path)
+    value = 0 if value is None else value  # an interface this task makes starts with it off
+    before['route_localnet'], after['route_localnet'] = {interface: value}, {interface: want}
+    if value != want:
+        plan.add('turn %s route_localnet on %s in %s' % ('on' if want else 'off', interface, space.label),
+                 engine.Op(set_sysctl, space.session, path=path, value=want),
+                 engine.Op(set_sysctl, space.session, path=path, value=value))
 
 
 def _summary(name, label, current, target, desired):

@@ -16,11 +16,12 @@ import re
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
-PROTOCOLS = ('tcp', 'udp')
+PROTOCOLS = ('tcp', 'udp', 'sctp')
 KEYS = ('host_port', 'port', 'protocol', 'host_address')
 TEXT_FORM = '[HOST_ADDRESS:]HOST_PORT[:PORT][/PROTOCOL]'
-_TEXT = re.compile(r'^(?:(?P<host_address>\[[0-9A-Fa-f:.]+\]|\d+\.\d+\.\d+\.\d+):)?(?P<host_port>\d+)'
-                   r'(?::(?P<port>\d+))?(?:/(?P<protocol>tcp|udp))?$')
+# ports may be ranges (8000-8010); the protocol is any word here, so that a wrong one is named as such
+_TEXT = re.compile(r'^(?:(?P<host_address>\[[0-9A-Fa-f:.]+\]|\d+\.\d+\.\d+\.\d+):)?(?P<host_port>\d+(?:-\d+)?)'
+                   r'(?::(?P<port>\d+(?:-\d+)?))?(?:/(?P<protocol>[A-Za-z0-9]+))?$')
 
 
 def from_text(text):
@@ -35,7 +36,7 @@ def from_text(text):
 
 
 def port(value, what):
-    """A TCP or UDP port number (1..65535)."""
+    """A TCP, UDP or SCTP port number (1..65535)."""
     if value is None:
         raise ValidationError('%s %r is out of range (1..65535)' % (what, value))
     if isinstance(value, bool):

@@ -97,7 +97,8 @@ def test_settings_are_the_modules_options():
     assert settings['dns'] == ['10.88.1.53'] and settings['veth_prefix'] == 'c-'
     assert set(settings) == set(['state', 'mtu', 'mode', 'vxlan_vni', 'vxlan_port', 'vxlan_device', 'dns',
                                  'dns_search', 'dns_options', 'hosts_file', 'veth_prefix', 'masquerade',
-                                 'force_remove', 'firewall', 'name', 'vxlan_interface', 'gateway_mode_ipv6'])
+                                 'force_remove', 'firewall', 'name', 'vxlan_interface', 'gateway_mode_ipv6',
+                                 'icc', 'internal', 'isolate', 'other_networks'])
 
 
 def test_settings_vxlan_interface_fits_ifnamsiz_or_is_given():
@@ -248,7 +249,7 @@ def by_name(stages):
 
 def test_stages_in_the_planners_order_with_their_items():
     stages = bridge._stages(wanted_for([dict(name='web', publish=['8080:80']), dict(name='db')]))
-    assert [stage.name for stage in stages] == ['netns', 'links', 'veths', 'addresses', 'routes', 'resolv', 'nat',
+    assert [stage.name for stage in stages] == ['netns', 'links', 'veths', 'bridge_ports', 'addresses', 'routes', 'resolv', 'nat',
                                                 'firewall']
     stages = by_name(stages)
     assert stages['netns'].planner is plan_netns.plan

@@ -89,9 +89,8 @@ def test_rule_set_refused(values, message):
         spec(**values)
 
 
-def test_protocol_refused():
-    with pytest.raises(ValidationError, match='sctp'):
-        spec(publish=[dict(protocol='sctp', host_port=80, address='10.0.0.2')])
+def test_sctp_published():
+    assert spec(publish=[dict(protocol='sctp', host_port=80, address='10.0.0.2')])['publish'][0]['protocol'] == 'sctp'
 
 
 def test_protocol_checked_without_argument_spec():
@@ -202,7 +201,7 @@ def test_render_leaves_out_empty_chains_and_absent_is_empty():
 
 @pytest.mark.parametrize('chain, owner', [
     ('postrouting.br0', 'br0'), ('forward.a.b', 'a.b'), ('prerouting.postrouting.x', 'postrouting.x'),
-    ('output.-', '-'), ('postrouting.', None), ('input.br0', None), ('c', None), ('FORWARD', None),
+    ('output.-', '-'), ('postrouting.', None), ('input.br0', 'br0'), ('nat.br0', None), ('c', None), ('FORWARD', None),
 ])
 def test_owner_of(chain, owner):
     assert nat_render.owner_of(chain) == owner

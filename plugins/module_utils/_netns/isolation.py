@@ -1,0 +1,186 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""netns_bridge's isolation: icc, internal networks, and networks of one host kept apart.
+
+- icc=false: every container's host-side veth is an isolated bridge port
+  (IFLA_BRPORT_ISOLATED, the kernel's own rule: isolated ports never reach
+  each other; the bridge itself, hence the host, routing and DNAT, still
+  reaches them all). No br_netfilter.
+- internal=true: no masquerade, no default route in the containers, and the
+  network's forward chain drops everything between the bridge and any
+  other interface: containers reach each other and the host, nothing else.
+- isolate=true (default): the network's forward chain drops traffic between
+  its bridge and the bridges of the other networks this host's registry
+  directory names, both ways, unless it is a published port's (DNAT'ed).
+  Each network's own rules cut it off from the others: one with
+  isolate=false is still cut off from every network that isolates itself.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+import socket
+import struct
+
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
+    LINK_HEADER, NLMSG_HEADER, attribute, attributes)
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_reader import NLM_F_ACK, NLM_F_REQUEST
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
+
+MODULE_OPTIONS = dict(
+    icc=dict(type='bool', default=True),
+    internal=dict(type='bool', default=False),
+    isolate=dict(type='bool', default=True),
+)
+PORT_OPTIONS = dict(
+    name=dict(type='str'),
+    isolated=dict(type='bool', default=False),
+)
+
+_REGISTRY = re.compile(r'^docker_bridge\.(?P<name>[A-Za-z0-9_.-]+)\.json$')
+RTM_GETLINK, RTM_SETLINK = 18, 19
+IFLA_IFNAME, IFLA_PROTINFO = 3, 12
+IFLA_BRPORT_ISOLATED = 33
+NLA_F_NESTED = 0x8000
+AF_BRIDGE = getattr(socket, 'AF_BRIDGE', 7)
+
+
+# -- the plan (pure) ----------------------------------------------------------------------
+
+def other_networks(registry_dir, name):
+    """The bridges of the other networks netns_bridge made on this host, from their registries' names."""
+    try:
+        found = os.listdir(registry_dir)
+    except OSError:
+        return []
+    names = set()
+    for entry in found:
+        match = _REGISTRY.match(entry)
+        # docker_bridge.NAME.boot.json is the boot's copy of a network's options, not a network
+        if match and match.group('name') != name and not match.group('name').endswith('.boot'):
+            names.add(match.group('name'))
+    return sorted(names)
+
+
+def check(settings, wanted):
+    """Refuse what an internal network cannot do, before anything is read."""
+    if not settings.get('internal'):
+        return
+    if settings.get('mode') not in (None, 'none'):
+        raise ValidationError('internal: an internal network is local to this host (no way out, no route to '
+                              'the peers); give mode none, or internal false')
+    for container in wanted:
+        if container['publish']:
+            raise ValidationError('container %s publishes ports, but the network is internal (nothing comes in '
+                                  'from outside it); drop publish, or set internal false' % container['name'])
+
+
+def nat_extras(settings):
+    """The keys netns_bridge adds to its netns_nat item (not netns_nat options): see from_item."""
+    internal = bool(settings.get('internal'))
+    extras = dict(masquerade=bool(settings.get('masquerade', True)) and not internal)
+    if internal:
+        extras['internal'] = True
+    if settings.get('isolate', True) and settings.get('other_networks'):
+        extras['isolate_from'] = list(settings['other_networks'])
+    return extras
+
+
+def default_route_wanted(settings):
+    return not settings.get('internal')
+
+
+def port_items(settings, wanted, present):
+    """One item per container's host-side veth: isolated bridge port or not (icc)."""
+    if not present:
+        return []
+    isolated = not settings.get('icc', True)
+    return [dict(name=container['veth'], isolated=isolated) for container in wanted]
+
+
+def from_item(item, in_interface):
+    """A rule set's isolation (from netns_bridge's item), or None."""
+    internal = bool(item.get('internal'))
+    others = [name for name in item.get('isolate_from') or [] if name != in_interface]
+    if not in_interface or not (internal or others):
+        return None
+    return dict(internal=internal, isolate_from=sorted(set(others)))
+
+
+def forward_rules(spec):
+    """The drops that come first in the rule set's forward chain."""
+    found = spec.get('isolation')
+    if not found:
+        return []
+    bridge = '"%s"' % spec['in_interface']
+    rules = []
+    if found['internal']:
+        rules.append('iifname %s oifname != %s drop' % (bridge, bridge))
+        rules.append('oifname %s iifname != %s drop' % (bridge, bridge))
+    if found['isolate_from']:
+        others = '{ %s }' % ', '.join('"%s"' % name for name in found['isolate_from'])
+        # a published port is published to the other networks too
+        rules.append('iifname %s oifname %s ct status & dnat == 0 drop' % (bridge, others))
+        rules.append('iifname %s oifname %s ct status & dnat == 0 drop' % (others, bridge))
+    return rules
+
+
+# -- bridge ports (the stage) -------------------------------------------------------------
+
+def _port_from_message(data, offset):
+    length = NLMSG_HEADER.unpack_from(data, offset)[0]
+    end = offset + length
+    attrs = attributes(data, offset + NLMSG_HEADER.size + LINK_HEADER.size, end)
+    name = None
+    if IFLA_IFNAME in attrs:
+        start, size = attrs[IFLA_IFNAME]
+        name = bytes(data[start:start + size]).rstrip(b'\0').decode('utf-8', 'replace')
+    isolated = None
+    if IFLA_PROTINFO in attrs:
+        start, size = attrs[IFLA_PROTINFO]
+        info = attributes(data, start, start + size)
+        if IFLA_BRPORT_ISOLATED in info:
+            isolated = bool(struct.unpack_from('=B', data, info[IFLA_BRPORT_ISOLATED][0])[0])
+    return name, isolated
+
+
+def read_isolated(session):
+    """{port name: isolated} of every bridge port of the session's namespace."""
+    answers = session.reader.dump('list bridge ports', RTM_GETLINK, LINK_HEADER.pack(AF_BRIDGE, 0, 0, 0, 0),
+                                  _port_from_message)
+    return dict((name, isolated) for name, isolated in answers if name is not None)
+
+
+def plan_ports(host, items, plan):
+    """Set each veth's isolated flag as icc wants; a veth this plan makes starts not isolated."""
+    current = {}
+    for item in items:
+        session = host.session(engine.netns_of(item))
+        name, want = item['name'], bool(item['isolated'])
+        if session.exists and session.kernel_link(name) is not None:
+            if id(session) not in current:
+                current[id(session)] = read_isolated(session)
+            have = bool(current[id(session)].get(name))
+        else:
+            have = False
+        if have != want:
+            plan.state('%s isolated' % name, have, want)
+            plan.add('set %s isolated %s (icc=%s) in %s' % (name, 'on' if want else 'off',
+                                                          'false' if want else 'true', session.label),
+                     engine.Op(set_isolated, session, name=name, isolated=want),
+                     engine.Op(set_isolated, session, name=name, isolated=have))
+
+
+@engine.operation('bridge_port.isolate')
+def set_isolated(session, name, isolated):
+    session.touched = True
+    protinfo = attribute(IFLA_BRPORT_ISOLATED, struct.pack('=B', 1 if isolated else 0))
+    body = LINK_HEADER.pack(AF_BRIDGE, 0, session.index_of(name), 0, 0) + attribute(IFLA_PROTINFO | NLA_F_NESTED,
+                                                                                   protinfo)
+    session.reader.request('set %s isolated' % name, RTM_SETLINK, body, None, NLM_F_REQUEST | NLM_F_ACK)

@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) linuxnet.netns contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""icc, internal and the isolation of a host's networks from each other: planning and rules (no root)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import isolation, nat_render, nat_rules, plan_bridge
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
+
+SETTINGS = dict(name='dbr0', state='present', mtu=None, mode='none', vxlan_interface='vxlan-dbr0', vxlan_vni=42,
+                vxlan_port=4789, vxlan_device=None, dns=['8.8.8.8'], dns_search=[], dns_options=[], hosts_file=True,
+                veth_prefix='ve-', masquerade=True, force_remove=False)
+ME = dict(host='h1', subnet='10.88.11.0/24', gateway='10.88.11.1', underlay=None)
+
+
+def plan(containers, **values):
+    return plan_bridge.host_plan(containers, dict(SETTINGS, **values), ME, [])
+
+
+def chains(result):
+    return nat_render.render(nat_rules.rule_set(result['nat']))
+
+
+def test_icc_true_by_default_false_isolates_every_port():
+    assert plan([dict(name='a')])['bridge_ports'] == [dict(name='ve-a', isolated=False)]
+    assert plan([dict(name='a'), dict(name='b')], icc=False)['bridge_ports'] == [
+        dict(name='ve-a', isolated=True), dict(name='ve-b', isolated=True)]
+    assert plan([], state='absent', subnet=None)['bridge_ports'] == []
+
+
+def test_internal_no_masquerade_no_default_route_and_a_closed_forward_chain():
+    result = plan([dict(name='a')], internal=True)
+    assert result['nat']['masquerade'] is False
+    assert [route for route in result['routes'] if route.get('dest') == 'default'] == [
+        dict(netns='a', dest='default', state='absent')]
+    forward = chains(result)['forward.dbr0']
+    assert forward[1:3] == ['iifname "dbr0" oifname != "dbr0" drop', 'oifname "dbr0" iifname != "dbr0" drop']
+    assert not any('masquerade' in rule for rule in chains(result).get('postrouting.dbr0', []))
+
+
+@pytest.mark.parametrize('containers, values, message', [
+    ([dict(name='a', publish=['80'])], {}, 'container a publishes ports, but the network is internal'),
+    ([dict(name='a')], dict(mode='host-gw'), 'an internal network is local to this host'),
+])
+def test_internal_refuses_what_it_cannot_do(containers, values, message):
+    with pytest.raises(ValidationError, match=message):
+        plan(containers, internal=True, **values)
+
+
+def test_networks_are_isolated_from_the_others_both_ways_except_published_ports():
+    forward = chains(plan([dict(name='a')], other_networks=['dbr1', 'dbr2']))['forward.dbr0']
+    assert forward[1:3] == ['iifname "dbr0" oifname { "dbr1", "dbr2" } ct status & dnat == 0 drop',
+                            'iifname { "dbr1", "dbr2" } oifname "dbr0" ct status & dnat == 0 drop']
+    assert 'drop' not in ' '.join(chains(plan([dict(name='a')], other_networks=['dbr1'], isolate=False))
+                                  ['forward.dbr0'])
+    assert 'drop' not in ' '.join(chains(plan([dict(name='a')]))['forward.dbr0'])
+
+
+def test_the_other_networks_are_read_from_the_registry_names(tmp_path):
+    for name in ('docker_bridge.dbr0.json', 'docker_bridge.dbr1.json', 'docker_bridge.dbr1.json.prev',
+                 'docker_bridge.x.boot.json', 'docker_bridge.web-net.json'):
+        (tmp_path / name).write_text(u'{}')
+    assert isolation.other_networks(str(tmp_path), 'dbr0') == ['dbr1', 'web-net']
+    assert isolation.other_networks(str(tmp_path / 'missing'), 'dbr0') == []
+
+
+def test_a_bridge_port_dump_is_decoded():
+    from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
+        LINK_HEADER, NLMSG_HEADER, attribute)
+    import struct
+    body = LINK_HEADER.pack(7, 0, 5, 0, 0) + attribute(3, b've-a\0') + attribute(
+        12 | 0x8000, attribute(1, b'\x03') + attribute(33, struct.pack('=B', 1)))
+    data = NLMSG_HEADER.pack(NLMSG_HEADER.size + len(body), 16, 0, 1, 0) + body
+    assert isolation._port_from_message(data, 0) == ('ve-a', True)
