@@ -48,6 +48,8 @@ options:
         C(dns_search) and C(dns_options), which replace the top-level ones for this container;
         C(publish), a list of C([HOST_ADDRESS:]HOST_PORT[:PORT][/PROTOCOL]) strings or dicts with
         C(host_port), C(port), C(protocol) and C(host_address).
+      - C(ipv6_address), an address of I(subnet6) (else the one it had, else the lowest free one).
+        Without a host address, a port is published on IPv4 and, in a dual-stack network, on IPv6 too.
       - C(command), a command line run inside the container as the systemd service
         C(linuxnet-netns-NAME:CONTAINER.service); or C(service), an existing unit (such as
         C(nginx.service)) given the same settings by the drop-in
@@ -64,6 +66,23 @@ options:
       - This host's container subnet in CIDR form, IPv4, C(/30) or larger. Its first address is
         the bridge's (the containers' gateway). Required when I(state=present).
     type: str
+  subnet6:
+    description:
+      - This host's IPv6 container subnet (C(/64) usually, C(/126) at most), which makes the network
+        dual stack. Its first address is the bridge's, the containers' IPv6 gateway; every container
+        gets an IPv6 address (kept across runs in the registry), an IPv6 default route, and its
+        addresses without duplicate address detection (usable at once).
+      - IPv6-only networks are not supported - I(subnet) is still required.
+    type: str
+  gateway_mode_ipv6:
+    description:
+      - How the IPv6 subnet reaches the outside (Docker's option of the same name). C(nat) - masqueraded
+        as the host's address (NAT66), except towards the I(peers)' subnets. C(routed) - not translated,
+        the containers' addresses are seen outside; the network must route I(subnet6) to this host.
+      - Published ports are forwarded in both modes.
+    type: str
+    choices: [nat, routed]
+    default: nat
   mtu:
     description: MTU of the bridge and the veths. Defaults to 1500, or 1450 in mode C(vxlan).
     type: int
@@ -80,6 +99,10 @@ options:
       - The other hosts of the cluster, one dict each - C(subnet) (required), C(underlay) (its
         address on the underlay; required in modes C(host-gw) and C(vxlan)), C(gateway) (defaults
         to the first address of C(subnet)) and C(host) (a name for messages).
+      - With I(subnet6) - C(subnet6), C(gateway6) (defaults to its first address) and C(underlay6) (the
+        peer's IPv6 underlay address). In mode C(host-gw) the route to a peer's C(subnet6) goes via
+        its C(underlay6), so a peer with C(subnet6) needs one (an IPv4-only underlay cannot carry IPv6
+        in that mode; use mode C(vxlan), which carries IPv6 over an IPv4 overlay).
       - Their subnets must not overlap this host's or each other's. The filter
         P(linuxnet.netns.docker_bridge_cluster#filter) computes them from the inventory.
       - Destinations in the peers' subnets are not masqueraded, so their containers see the
@@ -89,6 +112,11 @@ options:
     default: []
   underlay_address:
     description: This host's address on the underlay, the overlay's local address. Required in mode C(vxlan).
+    type: str
+  underlay_address6:
+    description:
+      - This host's IPv6 address on the underlay, what its peers route this host's I(subnet6) via in mode
+        C(host-gw) (as C(underlay6) in their I(peers)). Checked here, used by the peers.
     type: str
   vxlan_interface:
     description: Name of the VXLAN device in mode C(vxlan). Defaults to C(vxlan-) and I(name), cut to 15 bytes.
@@ -210,6 +238,17 @@ EXAMPLES = r'''
         publish: ['8080:80']
         command: /usr/bin/python3 -m http.server --bind 0.0.0.0 80
 
+- name: Dual stack - every container also gets an IPv6 address, NAT66 out, port 8080 on both families
+  linuxnet.netns.netns_bridge:
+    name: dbr0
+    subnet: 10.88.1.0/24
+    subnet6: fd00:88:1::/64
+    containers:
+      - name: web
+        publish: ['8080:80']
+      - name: db
+        ipv6_address: 'fd00:88:1::10'
+
 - name: Remove everything the module made for dbr0
   linuxnet.netns.netns_bridge:
     name: dbr0
@@ -246,13 +285,23 @@ gateway:
   returned: success
   type: str
   sample: 10.88.1.1
+subnet6:
+  description: This host's IPv6 container subnet, or null when the network is IPv4 only.
+  returned: success
+  type: str
+  sample: fd00:88:1::/64
+gateway6:
+  description: The bridge's IPv6 address, every container's IPv6 default gateway (null without I(subnet6)).
+  returned: success
+  type: str
+  sample: fd00:88:1::1
 mtu:
   description: MTU of the bridge and the veths.
   returned: success
   type: int
   sample: 1500
 containers:
-  description: The containers, with the address each has (or will have, in check mode).
+  description: The containers, with the address (and C(address6)) each has (or will have, in check mode).
   returned: success
   type: list
   elements: dict
