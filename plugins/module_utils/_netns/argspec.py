@@ -58,7 +58,7 @@ def module_kwargs(options):
 
 def _given(values, key):
     value = values.get(key)
-    return value is not None and value is not False and value not in ('', [])
+    return value is not None and value is not False and value != ''  # an empty list is given
 
 
 def _words(keys, conjunction):

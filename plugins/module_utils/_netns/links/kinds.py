@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import validation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import argspec, validation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.links import vxlan
 
 MACVLAN_MODES = ['private', 'vepa', 'bridge', 'passthru', 'source']
@@ -31,10 +31,11 @@ class Kind(object):
     spec: item -> what creating one needs (data to compare with the kernel's, request arguments).
     clashes: (old link, spec, want) -> whether the kernel refuses a new one while old exists.
     made_by_netns_link: netns_link creates it (veth has a module of its own; some are only met).
+    rules: between the options of an item that creates one (argspec.exclusive, needs, one_of).
     """
 
     def __init__(self, name, module=None, mtu_range=(None, None), options=None, parent=False, takes_ports=False,
-                 restored=('', ()), spec=None, clashes=None, made_by_netns_link=True):
+                 restored=('', ()), spec=None, clashes=None, made_by_netns_link=True, rules=()):
         self.name = name
         self.module = module
         self.mtu_range = mtu_range
@@ -45,6 +46,12 @@ class Kind(object):
         self.spec = spec or (lambda item: dict(parent=None, data={}, create={}))
         self.clashes = clashes or (lambda old, spec, want: False)
         self.made_by_netns_link = made_by_netns_link
+        self.rules = rules
+
+    def creation(self, item):
+        """What creating one needs, from an item held to this kind's rules first."""
+        argspec.check_rules(item, self.rules, item['_where'])
+        return self.spec(item)
 
 
 def _with_parent(item, data_key, value, create_key):
@@ -53,16 +60,12 @@ def _with_parent(item, data_key, value, create_key):
 
 
 def _vlan_spec(item):
-    if item['vlan_id'] is None or not item['parent']:
-        raise validation.ValidationError('%skind=vlan needs vlan_id and parent' % item['_where'])
     if not 1 <= item['vlan_id'] <= 4094:
         raise validation.ValidationError('vlan_id %d is out of range (1..4094)' % item['vlan_id'])
     return _with_parent(item, 'IFLA_VLAN_ID', item['vlan_id'], 'vlan_id')
 
 
 def _macvlan_spec(item):
-    if not item['parent']:
-        raise validation.ValidationError('%skind=macvlan needs parent' % item['_where'])
     return _with_parent(item, 'IFLA_MACVLAN_MODE', item['macvlan_mode'] or 'bridge', 'macvlan_mode')
 
 
@@ -81,11 +84,12 @@ KINDS = dict((kind.name, kind) for kind in (
                           'MCAST_SNOOPING'))),
     Kind('dummy', 'dummy'),
     Kind('vlan', '8021q', (0, validation.ETH_MAX_MTU), options=dict(vlan_id=dict(type='int')), parent=True,
-         restored=('VLAN', ('ID',)), spec=_vlan_spec),
+         restored=('VLAN', ('ID',)), spec=_vlan_spec, rules=(argspec.needs('kind', 'vlan', ('vlan_id', 'parent')),)),
     Kind('vxlan', 'vxlan', ETH_MTUS, options=vxlan.OPTIONS, restored=vxlan.RESTORED, spec=vxlan.spec,
-         clashes=_same_vni_and_port),
+         clashes=_same_vni_and_port, rules=vxlan.RULES),
     Kind('macvlan', 'macvlan', ETH_MTUS, options=dict(macvlan_mode=dict(type='str', choices=MACVLAN_MODES)),
-         parent=True, restored=('MACVLAN', ('MODE',)), spec=_macvlan_spec, clashes=_same_mac),
+         parent=True, restored=('MACVLAN', ('MODE',)), spec=_macvlan_spec, clashes=_same_mac,
+         rules=(argspec.needs('kind', 'macvlan', ('parent',)),)),
     # kinds this collection does not make, but whose links it may meet
     Kind('bond', takes_ports=True, made_by_netns_link=False),
     Kind('team', takes_ports=True, made_by_netns_link=False),

@@ -27,7 +27,7 @@ def plan_link(host, items, plan):
             netns = netns_of(item)
             state = item['state']
             kind = item['kind']
-            spec = kinds.of(kind).spec(item) if kind and state != 'absent' else None
+            spec = kinds.of(kind).creation(item) if kind and state != 'absent' else None
             if item['remotes'] is not None and not (spec and kind == 'vxlan'):
                 raise validation.ValidationError('%sremotes needs kind=vxlan and state present, up or down'
                                                  % item['_where'])

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import argspec, engine, validation
 
 DEFAULT_PORT = 4789
 FLOOD_MAC = '00:00:00:00:00:00'  # the vxlan FDB entry for broadcast and unknown destinations
@@ -29,16 +29,16 @@ RESTORED = ('VXLAN', ('ID', 'PORT', 'GROUP', 'GROUP6', 'LOCAL', 'LOCAL6', 'LINK'
                       'UDP_ZERO_CSUM6_RX'))
 
 
+RULES = (
+    argspec.needs('kind', 'vxlan', ('vni',)),
+    argspec.exclusive('remote', 'group'),
+    argspec.exclusive('remotes', ('remote', 'group'), message='remotes replaces remote and group; give only one of them'),
+)
+
+
 def spec(item):
-    where = item['_where']
-    if item['vni'] is None:
-        raise validation.ValidationError('%skind=vxlan needs vni' % where)
     if not 0 <= item['vni'] < 1 << 24:
         raise validation.ValidationError('vni %d is out of range (0..16777215)' % item['vni'])
-    if item['remote'] and item['group']:
-        raise validation.ValidationError('%sremote and group are mutually exclusive' % where)
-    if item['remotes'] is not None and (item['remote'] or item['group']):
-        raise validation.ValidationError('%sremotes replaces remote and group; give only one of them' % where)
     port = item['dstport'] if item['dstport'] is not None else DEFAULT_PORT
     if not 1 <= port <= 65535:
         raise validation.ValidationError('dstport %d is out of range (1..65535)' % port)
