@@ -22,7 +22,7 @@ import ipaddress
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import plan_bridge
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ipv6, plan_bridge
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
     as_text, checked_address, checked_int, checked_network, given, is_address)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
@@ -109,7 +109,40 @@ def _host_entry(host, hostvars, defaults, needs_underlay):
     else:
         subnet, index = _carve(host, setting('cluster_cidr'), setting('subnet_prefix'),
                                hostvars.get('docker_bridge_host_index'), underlay)
-    return plan_bridge.cluster_entry(host, subnet, underlay, index=index)
+    return dict(plan_bridge.cluster_entry(host, subnet, underlay, index=index),
+                **_ipv6_fields(host, hostvars, setting, index, underlay))
+
+
+def _ipv6_fields(host, hostvars, setting, index, underlay):
+    """The host's subnet6 (given, else carved from docker_bridge_cluster_cidr6) and IPv6 underlay address.
+
+    A carved /64 takes the number of the host's IPv4 subnet when that was carved too, else the host's
+    docker_bridge_host_index, else its IPv4 underlay address: it depends on the host's own variables
+    only, so no other host's arrival renumbers it.
+    """
+    # per host, never the calling host's: its own role parameters reach it through _OwnVariables
+    values = dict(subnet6=hostvars.get('docker_bridge_subnet6'), underlay6=hostvars.get('docker_bridge_underlay_address6'))
+    if not given(values['subnet6']) and given(setting('cluster_cidr6')):
+        cluster = checked_network(setting('cluster_cidr6'), 'docker_bridge_cluster_cidr6')
+        prefix = checked_int(setting('subnet6_prefix') or 64, 'docker_bridge_subnet6_prefix', 1, 126)
+        if cluster.version != 6 or prefix <= cluster.prefixlen:
+            raise PlanError('docker_bridge_cluster_cidr6 %s must be IPv6 and larger than docker_bridge_subnet6_prefix '
+                            '/%d' % (cluster, prefix))
+        count = 1 << (prefix - cluster.prefixlen)
+        if index is None:
+            index = hostvars.get('docker_bridge_host_index')
+            index = int(index) if given(index) else (
+                int(ipaddress.ip_address(as_text(underlay))) if underlay is not None else None)
+        if index is None:
+            raise PlanError('cannot carve a subnet6 for %s: it has no docker_bridge_subnet6, no docker_bridge_host_index '
+                            'and no IPv4 underlay address' % host)
+        size = 1 << (128 - prefix)
+        values['subnet6'] = u'%s/%d' % (ipaddress.ip_address(int(cluster.network_address) + (index % count) * size),
+                                        prefix)
+    try:
+        return bridge_ipv6.host_fields(host, values, 'docker_bridge_subnet')
+    except ValidationError as exc:
+        raise PlanError('%s: %s (docker_bridge_subnet6, docker_bridge_underlay_address6)' % (host, exc))
 
 
 class _OwnVariables(object):
@@ -154,6 +187,7 @@ def docker_bridge_cluster(hosts, hostvars, settings):
             continue
         cluster.append(_host_entry(host, variables, settings, needs_underlay))
     plan_bridge.check_cluster(cluster, OVERLAP_REMEDY)
+    bridge_ipv6.check_cluster(cluster, 'give one of them docker_bridge_host_index or docker_bridge_subnet6')
     # the index only explains overlaps; the module's peers are subnet, gateway, underlay and host
     return [dict((key, value) for key, value in entry.items() if key != 'index') for entry in cluster]
 
