@@ -23,6 +23,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns.links.vxlan 
 BRIDGE_PORTS_MAX = 1023
 # outer Ethernet, IP, UDP and VXLAN headers, by the underlay's IP version
 VXLAN_OVERHEAD = {4: 50, 6: 70}
+NUD_STALE = 0x04
 NUD_NOARP = 0x40
 NUD_PERMANENT = 0x80
 
@@ -84,8 +85,8 @@ def check_ports(session, params, wanted):
     if len(staying) > len(wanted['containers']):
         parts.append('%d leaving only once the others are made' % (len(staying) - len(wanted['containers'])))
     if foreign:
-        parts.append('%d other ports already on it: %s%s' % (len(foreign), ', '.join(foreign[:5]),
-                                                            ' ...' if len(foreign) > 5 else ''))
+        shown = ', '.join(foreign[:5]) + (' ...' if len(foreign) > 5 else '')
+        parts.append('%d other ports already on it: %s' % (len(foreign), shown))
     raise PlanError('bridge %s would need %d ports (%s), but a Linux bridge takes at most %d (BR_MAX_PORTS 1024, '
                     'port number 0 unused); nothing was changed. Spread the containers over several networks '
                     '(another name and subnet each)' % (params['name'], needed, '; '.join(parts), BRIDGE_PORTS_MAX))
@@ -149,11 +150,26 @@ def forget_fdb_entry(session, name, mac, address):
                  ifindex=session.index_of(name), lladdr=mac, dst=address)
 
 
+@engine.operation('fdb.relearn')
+def relearn_fdb_entry(session, name, mac, address):
+    """bridge fdb append MAC dev NAME dst ADDRESS: a forgotten entry back, as the kernel had learnt it."""
+    session.call('put back the forwarding entry %s to %s on %s' % (mac, address, name), 'fdb', 'append',
+                 ifindex=session.index_of(name), lladdr=mac, dst=address)
+
+
 @engine.operation('neigh.forget')
-def forget_neighbour(session, name, address):
-    """ip neigh del ADDRESS dev NAME."""
+def forget_neighbour(session, name, address, mac=None):
+    """ip neigh del ADDRESS dev NAME (mac: what it resolved to, for the undo)."""
     session.call('remove the neighbour entry %s on %s' % (address, name), 'neigh', 'del',
                  ifindex=session.index_of(name), dst=address)
+
+
+@engine.operation('neigh.relearn')
+def relearn_neighbour(session, name, address, mac=None):
+    """ip neigh add ADDRESS lladdr MAC dev NAME nud stale: a forgotten entry back, to be confirmed on use."""
+    if mac:
+        session.call('put back the neighbour entry %s on %s' % (address, name), 'neigh', 'add',
+                     ifindex=session.index_of(name), dst=address, lladdr=mac, state=NUD_STALE)
 
 
 def _entries(session, what, method, index):
@@ -183,7 +199,7 @@ def stale_entries(session, item):
         if address is None or address.is_multicast or entry['state'] & (NUD_NOARP | NUD_PERMANENT):
             continue
         if address not in gateways:
-            neighbours.append(str(address))
+            neighbours.append((str(address), (entry.get_attr('NDA_LLADDR') or '').lower() or None))
     return sorted(set(fdb)), sorted(set(neighbours))
 
 
@@ -194,13 +210,15 @@ def plan_forgotten_peers(host, items, plan):
         name = item['interface']
         fdb, neighbours = stale_entries(session, item)
         for mac, address in fdb:
-            # learnt entries come back by themselves if the host returns: nothing to undo
+            entry = dict(name=name, mac=mac, address=address)
             plan.add('remove the forwarding entry %s to %s (no longer a peer) from %s' % (mac, address, name),
-                     engine.Op(forget_fdb_entry, session, name=name, mac=mac, address=address))
-        for address in neighbours:
+                     engine.Op(forget_fdb_entry, session, **entry), engine.Op(relearn_fdb_entry, session, **entry))
+        for address, mac in neighbours:
+            entry = dict(name=name, address=address, mac=mac)
             plan.add('remove the neighbour entry %s (no longer a peer) from %s' % (address, name),
-                     engine.Op(forget_neighbour, session, name=name, address=address))
+                     engine.Op(forget_neighbour, session, **entry), engine.Op(relearn_neighbour, session, **entry))
         if fdb or neighbours:
             plan.state('%s learnt entries' % name,
-                       dict(fdb=['%s dst %s' % entry for entry in fdb], neighbours=neighbours),
+                       dict(fdb=['%s dst %s' % entry for entry in fdb],
+                            neighbours=[address for address, mac in neighbours]),
                        dict(fdb=[], neighbours=[]))

@@ -64,7 +64,8 @@ def main(registry_dir, network, prefix, *containers):
         for family in ('-4', '-6'):
             state[where + ' routes' + family] = [
                 clean(route) for route in run_json(*ip, family, '-j', 'route', 'show', 'table', 'all') or []
-                if theirs(route.get('dev')) and route.get('type') not in ('multicast', 'anycast') and not link_local(route)]
+                if theirs(route.get('dev')) and route.get('type') not in ('multicast', 'anycast')
+                and not link_local(route)]
         # their state (REACHABLE, STALE, FAILED without an address) moves with time, not with tasks
         state[where + ' neighbours'] = sorted(
             '%s dev %s lladdr %s' % (entry['dst'], entry['dev'], entry['lladdr'])
