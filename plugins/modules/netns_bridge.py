@@ -44,6 +44,8 @@ options:
     description:
       - One dict per container, each a network namespace called I(name) (1 to 64 letters, digits,
         C(_), C(.) or C(-)).
+      - A Linux bridge takes at most 1023 ports, counting those it already has that are not this
+        network's; more containers are refused before any change, naming the numbers.
       - Keys - C(name) (required); C(address), an address of I(subnet); C(mtu); C(dns),
         C(dns_search) and C(dns_options), which replace the top-level ones for this container;
         C(publish), a list of C([HOST_ADDRESS:]HOST_PORT[:PORT][/PROTOCOL]) strings or dicts with
@@ -65,6 +67,9 @@ options:
     description:
       - This host's container subnet in CIDR form, IPv4, C(/30) or larger. Its first address is
         the bridge's (the containers' gateway). Required when I(state=present).
+      - Several networks (each its own I(name), I(subnet), NAT rules and registry) live side by side
+        on one host; a subnet that overlaps an address of another interface of the host (such as
+        another network's bridge) is refused before any change.
     type: str
   subnet6:
     description:
@@ -84,7 +89,12 @@ options:
     choices: [nat, routed]
     default: nat
   mtu:
-    description: MTU of the bridge and the veths. Defaults to 1500, or 1450 in mode C(vxlan).
+    description:
+      - MTU of the bridge and the veths (both ends), and of the VXLAN device in mode C(vxlan).
+      - Left out - 1500; in mode C(vxlan) the MTU of the underlay device (I(vxlan_device), else the one
+        holding I(underlay_address)) less the encapsulation, 50 for an IPv4 underlay and 70 for IPv6
+        (1450 if that device is not found). Each run follows the underlay's MTU as it is then.
+      - A value larger than the underlay carries is warned, not refused.
     type: int
   mode:
     description:
@@ -107,6 +117,9 @@ options:
         P(linuxnet.netns.docker_bridge_cluster#filter) computes them from the inventory.
       - Destinations in the peers' subnets are not masqueraded, so their containers see the
         sender's own address.
+      - A peer left out of the list is forgotten - its route, its flood entry, and in mode C(vxlan) the
+        forwarding entries the kernel learnt behind its underlay address and the neighbour entries of
+        its overlay addresses.
     type: list
     elements: dict
     default: []
@@ -122,7 +135,10 @@ options:
     description: Name of the VXLAN device in mode C(vxlan). Defaults to C(vxlan-) and I(name), cut to 15 bytes.
     type: str
   vxlan_vni:
-    description: VXLAN network identifier.
+    description:
+      - VXLAN network identifier. The kernel takes a VNI and I(vxlan_port) once per host, so several
+        networks in mode C(vxlan) on one host need one each; one already taken is refused before any
+        change.
     type: int
     default: 42
   vxlan_port:
