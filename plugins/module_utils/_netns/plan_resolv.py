@@ -218,13 +218,14 @@ def file_path(name, filename):
 
 
 class Current(object):
-    """What is at /etc/netns/NAME now: whether the directories exist, and the directory's entries."""
+    """What is at /etc/netns/NAME now: whether the directories exist, the directory's entries, our files."""
 
     def __init__(self, name):
         self.name = name
         self.root_exists = False
         self.dir_exists = False
         self.entries = set()
+        self.files = {}  # filename -> safe_tree.File or None, read once
         tree, components = safe_files.locate(dir_path(name), _root())
         root_fd = tree.walk(components[:-1])
         if root_fd is None:
@@ -239,7 +240,7 @@ class Current(object):
             self.entries = set(os.listdir(fd))
             for filename in MANAGED_FILES:
                 # refused here even where the item leaves the file alone: a symlink among ours is planted
-                tree.read_file(components, filename, dir_fd=fd)
+                self.files[filename] = tree.read_file(components, filename, dir_fd=fd)
         finally:
             os.close(fd)
 
@@ -267,18 +268,19 @@ def plan(host, items, plan):
             safe_files.plan_dir(plan, dir_path(want.name), _root())
         for filename in MANAGED_FILES:
             if filename in want.texts:
-                _plan_file(plan, want.name, filename, want.texts[filename])
+                _plan_file(plan, want.name, filename, want.texts[filename], current)
         plan.returns.setdefault('files', []).extend(
             file_path(want.name, filename) for filename in MANAGED_FILES if filename in want.texts)
 
 
-def _plan_file(plan, name, filename, text):
+def _plan_file(plan, name, filename, text, current):
     """The file's change (create, update, set mode, remove), and its text before and after in the diff."""
-    return safe_files.plan_file(plan, file_path(name, filename), text, FILE_MODE, _root(), make_dirs=False)
+    return safe_files.plan_file(plan, file_path(name, filename), text, FILE_MODE, _root(), make_dirs=False,
+                                existing=current.files.get(filename) if current.dir_exists else None)
 
 
 def _plan_absent(plan, want, current):
-    removed = set(filename for filename in MANAGED_FILES if _plan_file(plan, want.name, filename, None))
+    removed = set(filename for filename in MANAGED_FILES if _plan_file(plan, want.name, filename, None, current))
     if current.dir_exists and not current.entries - removed:
         path = dir_path(want.name)
         plan.add('remove directory %s' % path, Op(safe_files.remove_dir, None, path=path, root=_root()),

@@ -152,8 +152,11 @@ def _missing_dirs(tree, components):
     return missing + ([] if os.path.isdir(tree.root) else [tree.root])
 
 
+_UNREAD = object()
+
+
 def plan_file(plan, path, want, mode=FILE_MODE, root='/', what=None, created='create', diff=True,
-              make_dirs=True, remove_empty_dir=False):
+              make_dirs=True, remove_empty_dir=False, existing=_UNREAD):
     """Plan path to hold the text want (None: no file there): the one change that takes, with its undo.
 
     The change is create, update, set mode or remove, summarised as
@@ -162,10 +165,12 @@ def plan_file(plan, path, want, mode=FILE_MODE, root='/', what=None, created='cr
     make_dirs: the directories missing now are made, and removed by the undo;
     remove_empty_dir: a removal takes the file's directory along if it is left empty.
     diff: the file's text before and after goes into the plan's diff under path.
+    existing: the File at path (or None), where the caller has just read it the same safe way.
     True if a change was planned.
     """
     tree, components = locate(path, root)
-    existing = tree.read_file(components[:-1], components[-1])
+    if existing is _UNREAD:
+        existing = tree.read_file(components[:-1], components[-1])
     if diff:
         plan.state(path, as_text(existing.data) if existing else None, want)
     where = dict(path=path, root=root)
