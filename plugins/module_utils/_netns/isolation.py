@@ -41,12 +41,14 @@ MODULE_OPTIONS = dict(
 PORT_OPTIONS = dict(
     name=dict(type='str'),
     isolated=dict(type='bool', default=False),
+    hairpin=dict(type='bool', default=True),
 )
 
 _REGISTRY = re.compile(r'^docker_bridge\.(?P<name>[A-Za-z0-9_.-]+)\.json$')
 RTM_GETLINK, RTM_SETLINK = 18, 19
 IFLA_IFNAME, IFLA_PROTINFO = 3, 12
-IFLA_BRPORT_ISOLATED = 33
+# the bridge port flags the stage sets, by their IFLA_BRPORT_ attribute (all u8)
+PORT_FLAGS = (('hairpin', 4), ('isolated', 33))
 NLA_F_NESTED = 0x8000
 AF_BRIDGE = getattr(socket, 'AF_BRIDGE', 7)
 
@@ -97,11 +99,15 @@ def default_route_wanted(settings):
 
 
 def port_items(settings, wanted, present):
-    """One item per container's host-side veth: isolated bridge port or not (icc)."""
+    """One item per container's host-side veth: isolated bridge port or not (icc), hairpin always.
+
+    Hairpin: a container's connection to its own published port comes back, DNAT'ed, through the very
+    port it left by; the bridge sends nothing back out of the port it came in by without hairpin mode.
+    """
     if not present:
         return []
     isolated = not settings.get('icc', True)
-    return [dict(name=container['veth'], isolated=isolated) for container in wanted]
+    return [dict(name=container['veth'], isolated=isolated, hairpin=True) for container in wanted]
 
 
 def from_item(item, in_interface):
@@ -141,46 +147,53 @@ def _port_from_message(data, offset):
     if IFLA_IFNAME in attrs:
         start, size = attrs[IFLA_IFNAME]
         name = bytes(data[start:start + size]).rstrip(b'\0').decode('utf-8', 'replace')
-    isolated = None
+    flags = {}
     if IFLA_PROTINFO in attrs:
         start, size = attrs[IFLA_PROTINFO]
         info = attributes(data, start, start + size)
-        if IFLA_BRPORT_ISOLATED in info:
-            isolated = bool(struct.unpack_from('=B', data, info[IFLA_BRPORT_ISOLATED][0])[0])
-    return name, isolated
+        for flag, kind in PORT_FLAGS:
+            if kind in info:
+                flags[flag] = bool(struct.unpack_from('=B', data, info[kind][0])[0])
+    return name, flags
 
 
-def read_isolated(session):
-    """{port name: isolated} of every bridge port of the session's namespace."""
+def read_port_flags(session):
+    """{port name: {flag: bool}} of every bridge port of the session's namespace."""
     answers = session.reader.dump('list bridge ports', RTM_GETLINK, LINK_HEADER.pack(AF_BRIDGE, 0, 0, 0, 0),
                                   _port_from_message)
-    return dict((name, isolated) for name, isolated in answers if name is not None)
+    return dict((name, flags) for name, flags in answers if name is not None)
 
 
 def plan_ports(host, items, plan):
-    """Set each veth's isolated flag as icc wants; a veth this plan makes starts not isolated."""
+    """Set each veth's port flags as wanted; a veth this plan makes starts with every flag off."""
     current = {}
     for item in items:
         session = host.session(engine.netns_of(item))
-        name, want = item['name'], bool(item['isolated'])
+        name = item['name']
         if session.exists and session.kernel_link(name) is not None:
             if id(session) not in current:
-                current[id(session)] = read_isolated(session)
-            have = bool(current[id(session)].get(name))
+                current[id(session)] = read_port_flags(session)
+            found = current[id(session)].get(name) or {}
         else:
-            have = False
+            found = {}
+        have = dict((flag, bool(found.get(flag))) for flag, dummy in PORT_FLAGS)
+        want = dict((flag, bool(item[flag])) for flag, dummy in PORT_FLAGS)
         if have != want:
-            plan.state('%s isolated' % name, have, want)
-            plan.add('set %s isolated %s (icc=%s) in %s' % (name, 'on' if want else 'off',
-                                                          'false' if want else 'true', session.label),
-                     engine.Op(set_isolated, session, name=name, isolated=want),
-                     engine.Op(set_isolated, session, name=name, isolated=have))
+            plan.state('%s port' % name, have, want)
+            plan.add('set bridge port %s %s in %s' % (name, ', '.join('%s %s' % (flag, 'on' if want[flag] else 'off')
+                                                                     for flag in sorted(want) if want[flag] != have[flag]),
+                                                     session.label),
+                     engine.Op(set_port_flags, session, name=name, flags=want),
+                     engine.Op(set_port_flags, session, name=name, flags=have))
 
 
-@engine.operation('bridge_port.isolate')
-def set_isolated(session, name, isolated):
+@engine.operation('bridge_port.set')
+def set_port_flags(session, name, flags):
+    """Set the bridge port flags (PORT_FLAGS: hairpin, isolated) of port name, as `bridge link set` does."""
     session.touched = True
-    protinfo = attribute(IFLA_BRPORT_ISOLATED, struct.pack('=B', 1 if isolated else 0))
+    kinds = dict(PORT_FLAGS)
+    protinfo = b''.join(attribute(kinds[flag], struct.pack('=B', 1 if value else 0))
+                        for flag, value in sorted(flags.items()))
     body = LINK_HEADER.pack(AF_BRIDGE, 0, session.index_of(name), 0, 0) + attribute(IFLA_PROTINFO | NLA_F_NESTED,
                                                                                    protinfo)
-    session.reader.request('set %s isolated' % name, RTM_SETLINK, body, None, NLM_F_REQUEST | NLM_F_ACK)
+    session.reader.request('set the port flags of %s' % name, RTM_SETLINK, body, None, NLM_F_REQUEST | NLM_F_ACK)

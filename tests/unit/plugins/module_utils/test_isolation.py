@@ -28,9 +28,9 @@ def chains(result):
 
 
 def test_icc_true_by_default_false_isolates_every_port():
-    assert plan([dict(name='a')])['bridge_ports'] == [dict(name='ve-a', isolated=False)]
+    assert plan([dict(name='a')])['bridge_ports'] == [dict(name='ve-a', isolated=False, hairpin=True)]
     assert plan([dict(name='a'), dict(name='b')], icc=False)['bridge_ports'] == [
-        dict(name='ve-a', isolated=True), dict(name='ve-b', isolated=True)]
+        dict(name='ve-a', isolated=True, hairpin=True), dict(name='ve-b', isolated=True, hairpin=True)]
     assert plan([], state='absent', subnet=None)['bridge_ports'] == []
 
 
@@ -75,6 +75,6 @@ def test_a_bridge_port_dump_is_decoded():
         LINK_HEADER, NLMSG_HEADER, attribute)
     import struct
     body = LINK_HEADER.pack(7, 0, 5, 0, 0) + attribute(3, b've-a\0') + attribute(
-        12 | 0x8000, attribute(1, b'\x03') + attribute(33, struct.pack('=B', 1)))
+        12 | 0x8000, attribute(1, b'\x03') + attribute(4, b'\x00') + attribute(33, struct.pack('=B', 1)))
     data = NLMSG_HEADER.pack(NLMSG_HEADER.size + len(body), 16, 0, 1, 0) + body
-    assert isolation._port_from_message(data, 0) == ('ve-a', True)
+    assert isolation._port_from_message(data, 0) == ('ve-a', dict(isolated=True, hairpin=False))
