@@ -6,9 +6,9 @@
 
     others_state.py REGISTRY_DIR NETWORK PREFIX [CONTAINER...]
 
-Leaves out NETWORK (its bridge, vxlan-NETWORK, links named PREFIX..., its containers' namespaces, its
-chains in nft, its registry), keeps everything else exactly as "ip -j", "nft -j" and the
-registry files say it, kernel handles included: what another network's creation and removal
+Leaves out NETWORK (its bridge, vxlan-NETWORK, links named PREFIX..., its containers' namespaces,
+its chains in nft, its registry and boot unit), keeps everything else (boot units and code too)
+exactly as "ip -j", "nft -j" and the files say it, kernel handles included: what another network's creation and removal
 must leave as it was. Counters and timers, which move by themselves, are dropped.
 """
 import glob
@@ -40,6 +40,15 @@ def clean(value):
     if isinstance(value, list):
         return [clean(item) for item in value if not link_local(item)]
     return value
+
+
+def read_file(path):
+    if os.path.islink(path):
+        return 'symlink to ' + os.readlink(path)
+    if os.path.isdir(path):
+        return 'directory'
+    with open(path, 'rb') as source:
+        return source.read().decode('utf-8', 'replace')
 
 
 def main(registry_dir, network, prefix, *containers):
@@ -81,6 +90,11 @@ def main(registry_dir, network, prefix, *containers):
             continue
         ruleset.append(clean(entry))
     state['nft'] = ruleset
+    # what brings the networks back at boot: a unit each, and the code they share
+    for path in sorted(glob.glob('/etc/systemd/system/**/linuxnet-netns*', recursive=True)
+                       + glob.glob('/var/lib/linuxnet-netns/MANIFEST')):
+        if network not in os.path.basename(path):
+            state[path] = read_file(path)
     for path in sorted(glob.glob(os.path.join(registry_dir, 'docker_bridge.*'))):
         if not os.path.basename(path).startswith('docker_bridge.%s.' % network):
             with open(path) as source:
