@@ -7,7 +7,14 @@
 - icc=false: every container's host-side veth is an isolated bridge port
   (IFLA_BRPORT_ISOLATED, the kernel's own rule: isolated ports never reach
   each other; the bridge itself, hence the host, routing and DNAT, still
-  reaches them all). No br_netfilter.
+  reaches them all), and the forward chain drops bridge -> same bridge
+  unless DNAT'ed. Where br_netfilter hands bridged IPv4 to the inet hooks
+  (net.bridge.bridge-nf-call-iptables=1, as docker sets it), a connection
+  DNAT'ed to a container of the same bridge is bridged from the client's
+  port, not routed, so isolated ports would cut published ports off from
+  the network's own containers: there the ports stay open and the forward
+  rule alone keeps containers apart (it sees every bridged packet then).
+  Read when planned: a rerun (or the boot's) follows a change of it.
 - internal=true: no masquerade, no default route in the containers, and the
   network's forward chain drops everything between the bridge and any
   other interface: containers reach each other and the host, nothing else.
@@ -27,7 +34,7 @@ import re
 import socket
 import struct
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, namespaces
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
     LINK_HEADER, NLMSG_HEADER, attribute, attributes)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_reader import NLM_F_ACK, NLM_F_REQUEST
@@ -51,6 +58,7 @@ IFLA_IFNAME, IFLA_PROTINFO = 3, 12
 PORT_FLAGS = (('hairpin', 4), ('isolated', 33))
 NLA_F_NESTED = 0x8000
 AF_BRIDGE = getattr(socket, 'AF_BRIDGE', 7)
+BR_NETFILTER = '/proc/sys/net/bridge/bridge-nf-call-iptables'
 
 
 # -- the plan (pure) ----------------------------------------------------------------------
@@ -89,6 +97,8 @@ def nat_extras(settings):
     extras = dict(masquerade=bool(settings.get('masquerade', True)) and not internal)
     if internal:
         extras['internal'] = True
+    if not settings.get('icc', True):
+        extras['icc'] = False
     if settings.get('isolate', True) and settings.get('other_networks'):
         extras['isolate_from'] = list(settings['other_networks'])
     return extras
@@ -113,10 +123,11 @@ def port_items(settings, wanted, present):
 def from_item(item, in_interface):
     """A rule set's isolation (from netns_bridge's item), or None."""
     internal = bool(item.get('internal'))
+    icc = item.get('icc', True) is not False
     others = [name for name in item.get('isolate_from') or [] if name != in_interface]
-    if not in_interface or not (internal or others):
+    if not in_interface or not (internal or others or not icc):
         return None
-    return dict(internal=internal, isolate_from=sorted(set(others)))
+    return dict(internal=internal, icc=icc, isolate_from=sorted(set(others)))
 
 
 def forward_rules(spec):
@@ -129,6 +140,9 @@ def forward_rules(spec):
     if found['internal']:
         rules.append('iifname %s oifname != %s drop' % (bridge, bridge))
         rules.append('oifname %s iifname != %s drop' % (bridge, bridge))
+    if not found.get('icc', True):
+        # seen only where br_netfilter hands bridged packets to the inet hooks; else the ports are isolated
+        rules.append('iifname %s oifname %s ct status & dnat == 0 drop' % (bridge, bridge))
     if found['isolate_from']:
         others = '{ %s }' % ', '.join('"%s"' % name for name in found['isolate_from'])
         # a published port is published to the other networks too
@@ -164,12 +178,26 @@ def read_port_flags(session):
     return dict((name, flags) for name, flags in answers if name is not None)
 
 
+def bridged_through_iptables(session):
+    """True where br_netfilter hands bridged IPv4 to the inet hooks (net.bridge.bridge-nf-call-iptables=1)."""
+    if not session.exists:
+        return False
+    text = namespaces.read_inside(session.fd, BR_NETFILTER)
+    return text is not None and text.strip() == '1'
+
+
 def plan_ports(host, items, plan):
     """Set each veth's port flags as wanted; a veth this plan makes starts with every flag off."""
     current = {}
+    bridged = {}
     for item in items:
         session = host.session(engine.netns_of(item))
         name = item['name']
+        if item['isolated']:
+            if id(session) not in bridged:
+                bridged[id(session)] = bridged_through_iptables(session)
+            if bridged[id(session)]:
+                item = dict(item, isolated=False)  # the forward chain keeps them apart: see the module's doc
         if session.exists and session.kernel_link(name) is not None:
             if id(session) not in current:
                 current[id(session)] = read_port_flags(session)

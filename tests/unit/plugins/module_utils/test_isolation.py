@@ -78,3 +78,9 @@ def test_a_bridge_port_dump_is_decoded():
         12 | 0x8000, attribute(1, b'\x03') + attribute(4, b'\x00') + attribute(33, struct.pack('=B', 1)))
     data = NLMSG_HEADER.pack(NLMSG_HEADER.size + len(body), 16, 0, 1, 0) + body
     assert isolation._port_from_message(data, 0) == ('ve-a', dict(isolated=True, hairpin=False))
+
+
+def test_icc_false_also_drops_bridge_to_itself_unless_dnat():
+    forward = chains(plan([dict(name='a')], icc=False))['forward.dbr0']
+    assert forward[1] == 'iifname "dbr0" oifname "dbr0" ct status & dnat == 0 drop'
+    assert 'oifname "dbr0" ct status' not in ' '.join(chains(plan([dict(name='a')]))['forward.dbr0'])
