@@ -50,6 +50,15 @@ options:
         C(dns_search) and C(dns_options), which replace the top-level ones for this container;
         C(publish), a list of C([HOST_ADDRESS:]HOST_PORT[:PORT][/PROTOCOL]) strings or dicts with
         C(host_port), C(port), C(protocol) and C(host_address).
+      - Published ports - C(PROTOCOL) is C(tcp) (the default), C(udp) or C(sctp); ports may be ranges of
+        equal length (C(8000-8010:9000-9010), each host port to the port at the same place); an IPv6
+        host address goes in brackets (C([2001:db8::1]:8080:80)). A host address of C(127.0.0.0/8)
+        (C(127.0.0.1:8080:80)) is reachable from the host itself and from nowhere else - the DNAT is
+        in the output chain only, C(route_localnet) is turned on on the bridge (off again with the
+        last such port) and an input rule drops what arrives for C(127.0.0.0/8) on any interface but
+        C(lo) unless it answers or was DNAT'ed (the guard CNI's portmap added after CVE-2020-8558).
+        C(::1) is refused (IPv6 has no C(route_localnet)). Every container's veth is a hairpin bridge
+        port, so a container reaches its own published port through the host's address too.
       - C(ipv6_address), an address of I(subnet6) (else the one it had, else the lowest free one).
         Without a host address, a port is published on IPv4 and, in a dual-stack network, on IPv6 too.
       - C(command), a command line run inside the container as the systemd service
@@ -177,6 +186,39 @@ options:
     description: Masquerade what the containers send out of the host (but not to the I(peers)' subnets).
     type: bool
     default: true
+  icc:
+    description:
+      - Inter-container communication (Docker's option of the same name). C(false) - the containers of
+        this network cannot reach each other, while the published ports (through the host's
+        addresses, the gateway's included) and the way out still work.
+      - Each container's veth becomes an isolated bridge port (C(bridge link set ... isolated on)),
+        and the network's forward chain drops what goes from the bridge to itself unless it was
+        DNAT'ed. Where br_netfilter hands bridged IPv4 to iptables/nftables
+        (C(net.bridge.bridge-nf-call-iptables=1), as Docker sets it), a published port's connection
+        between two containers of one bridge is bridged, not routed, so there the ports are left
+        open and that forward rule alone keeps the containers apart. The choice is made when the
+        task runs (and again at boot).
+    type: bool
+    default: true
+  internal:
+    description:
+      - An internal network (Docker's C(--internal)) - the containers reach each other and the host
+        (its gateway address), nothing else - no masquerade, no default route in the containers,
+        and the network's forward chain drops everything between the bridge and any other
+        interface. Nothing can be published into it, and it takes I(mode=none).
+    type: bool
+    default: false
+  isolate:
+    description:
+      - Keep this network apart from the other networks M(linuxnet.netns.netns_bridge) made on this
+        host (those with a registry in I(registry_dir)), as Docker's bridge networks are - the
+        network's forward chain drops what goes between its bridge and theirs, both ways, except
+        connections to published ports (DNAT'ed).
+      - The other networks are those registered when this task runs - a network made later is cut
+        off from this one by its own rules. C(false) lifts only this network's rules - a network
+        with I(isolate=true) still keeps itself apart from this one.
+    type: bool
+    default: true
   force_remove:
     description:
       - Remove a container's namespace name even while processes still run in it (the namespace,
@@ -215,7 +257,8 @@ notes:
     the rule set I(name) in the nftables table C(inet linuxnet_netns), as M(linuxnet.netns.netns_nat) makes them.
   - A change that fails half-way undoes every change the task already made.
   - C(diff) has one section per planner (C(netns), C(links), C(veths), C(addresses), C(routes),
-    C(resolv), C(nat), C(firewall), C(boot), C(services)) and C(registry).
+    C(resolv), C(nat), C(firewall), C(boot), C(services)) and C(registry); a bridge port whose
+    hairpin or isolated flag changes has its own entry (C(VETH port)).
 seealso:
   - module: linuxnet.netns.netns_nat
   - module: linuxnet.netns.veth
@@ -224,6 +267,23 @@ author:
 '''
 
 EXAMPLES = r'''
+- name: Published ports - one for the host alone, a range, udp; containers kept apart (icc=false)
+  linuxnet.netns.netns_bridge:
+    name: dbr1
+    subnet: 10.88.3.0/24
+    icc: false
+    containers:
+      - name: admin
+        publish: ['127.0.0.1:8080:80', '9000-9002:9000-9002', '5353:53/udp']
+      - name: worker
+
+- name: An internal network - its containers reach each other and the host, nothing else
+  linuxnet.netns.netns_bridge:
+    name: dbr2
+    subnet: 10.88.4.0/24
+    internal: true
+    containers: [{name: db1}, {name: db2}]
+
 - name: Three containers on dbr0, one of them publishing a port (seeds 001, 002 and 004)
   linuxnet.netns.netns_bridge:
     name: dbr0

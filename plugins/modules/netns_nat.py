@@ -97,15 +97,16 @@ options:
         through the translation. A server reaching its own published port needs hairpin mode on
         its bridge port (C(bridge link set dev PORT hairpin on)), which this module does not set.
       - Without I(host_address), every local address of the host (of I(netns)) is published except
-        loopback, because the kernel does not route C(127.0.0.1) out of a bridge. From the host
-        itself, connect to one of its other addresses.
+        loopback, because the kernel does not route C(127.0.0.1) out of a bridge unless
+        C(route_localnet) is on. From the host itself, connect to one of its other addresses, or
+        publish on C(127.0.0.1) explicitly (see I(host_address)).
     type: list
     elements: dict
     suboptions:
       protocol:
         description: The protocol.
         type: str
-        choices: [tcp, udp]
+        choices: [tcp, udp, sctp]
         default: tcp
       host_port:
         description: The port on the host (1-65535).
@@ -113,8 +114,14 @@ options:
         required: true
       host_address:
         description:
-          - Publish on this address of the host only (not a loopback address).
+          - Publish on this address of the host only.
           - Must be of the same IP version as I(address).
+          - An address of C(127.0.0.0/8) is reachable from the host itself and from nowhere else - the
+            DNAT is in the output chain only, C(route_localnet) is turned on on I(in_interface)
+            (required then; off again with the rule set's last such port), and an input rule drops
+            what arrives for C(127.0.0.0/8) on any interface but C(lo) unless it answers or was
+            DNAT'ed (CNI portmap's guard after CVE-2020-8558). C(::1) is refused - IPv6 has no
+            C(route_localnet).
         type: str
       address:
         description: The address of the server inside (the destination), IPv4 or IPv6.

@@ -192,9 +192,10 @@ class _HostPlan(object):
                                        peer_mac=_mac(container['address'])))
             items['addresses'].append(dict(netns=name, interface=CONTAINER_INTERFACE, exclusive=True,
                                            address=['%s/%d' % (container['address'], self.subnet.prefixlen)]))
-            items['routes'].append(dict(netns=name, dest='default', gateway=str(self.gateway), exclusive=True)
-                                   if isolation.default_route_wanted(self.s) else dict(netns=name, dest='default',
-                                                                                      state='absent'))
+            if isolation.default_route_wanted(self.s):
+                items['routes'].append(dict(netns=name, dest='default', gateway=str(self.gateway), exclusive=True))
+            else:
+                items['routes'].append(dict(netns=name, dest='default', state='absent'))
             items['resolv'].append(_dns(container, self.s))
         for name in gone:
             items['netns'].append(dict(name=name, state='absent', force=bool(self.s.get('force_remove'))))
