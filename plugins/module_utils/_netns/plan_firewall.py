@@ -67,6 +67,8 @@ def flows_item(name, state='present', firewall='auto', netns=None, interface=Non
 
 
 def families(flows):
+    if flows['state'] == 'absent':
+        return [4, 6]  # which families it had is not known: its rules go from both
     found = set(net.version for net in flows['sources'] + flows['peers'])
     found.update(entry['address'].version for entry in flows['published'])
     if flows['overlay']:

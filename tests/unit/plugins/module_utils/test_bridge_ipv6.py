@@ -12,7 +12,8 @@ import json
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ipv6, nat_render, nat_rules, plan_bridge
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import (
+    bridge_ipv6, nat_render, nat_rules, plan_bridge, plan_firewall)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import PlanError
 
 SETTINGS = dict(name='dbr0', state='present', mtu=None, mode='host-gw', vxlan_interface='vxlan-dbr0', vxlan_vni=42,
@@ -156,3 +157,12 @@ def test_cluster_overlaps_refused():
         bridge_ipv6.check_cluster([host(1), dict(host(2), subnet6='fd00:88:1::/48')], 'fix it')
     with pytest.raises(PlanError, match='same IPv6 underlay address'):
         bridge_ipv6.check_cluster([host(1), dict(host(2), underlay6='2001:db8:18::1')], 'fix it')
+
+
+def test_firewall_removal_reads_both_families():
+    """A network going away takes its ip6tables openings too, though its absent item names no subnet."""
+    assert plan_firewall.families(plan_firewall.flows_item('dbr0', 'absent')) == [4, 6]
+    present = plan([dict(name='a')])['firewall']
+    assert plan_firewall.families(plan_firewall.flows_item(**present)) == [4, 6]
+    present = plan([dict(name='a')], me=host(1, subnet6=False))['firewall']
+    assert plan_firewall.families(plan_firewall.flows_item(**present)) == [4]
