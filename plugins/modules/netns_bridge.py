@@ -93,7 +93,9 @@ options:
       - How the IPv6 subnet reaches the outside (Docker's option of the same name). C(nat) - masqueraded
         as the host's address (NAT66), except towards the I(peers)' subnets. C(routed) - not translated,
         the containers' addresses are seen outside; the network must route I(subnet6) to this host.
-      - Published ports are forwarded in both modes.
+      - Published ports are forwarded in both modes. In mode C(routed), what the outside starts towards a
+        container's own address is not opened in other owners' firewalls (I(firewall)); a host firewall
+        that drops forwarded traffic (Docker's) lets in only the published ports, through the host's addresses.
     type: str
     choices: [nat, routed]
     default: nat
