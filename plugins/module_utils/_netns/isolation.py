@@ -208,9 +208,10 @@ def plan_ports(host, items, plan):
         want = dict((flag, bool(item[flag])) for flag, dummy in PORT_FLAGS)
         if have != want:
             plan.state('%s port' % name, have, want)
-            plan.add('set bridge port %s %s in %s' % (name, ', '.join('%s %s' % (flag, 'on' if want[flag] else 'off')
-                                                                     for flag in sorted(want) if want[flag] != have[flag]),
-                                                     session.label),
+            changes = ', '.join('%s %s' % (flag, 'on' if want[flag] else 'off')
+                                for flag in sorted(want) if want[flag] != have[flag])
+            where = '' if engine.netns_of(item) is None else ' in %s' % session.label
+            plan.add('set bridge port %s %s%s' % (name, changes, where),
                      engine.Op(set_port_flags, session, name=name, flags=want),
                      engine.Op(set_port_flags, session, name=name, flags=have))
 
@@ -222,6 +223,6 @@ def set_port_flags(session, name, flags):
     kinds = dict(PORT_FLAGS)
     protinfo = b''.join(attribute(kinds[flag], struct.pack('=B', 1 if value else 0))
                         for flag, value in sorted(flags.items()))
-    body = LINK_HEADER.pack(AF_BRIDGE, 0, session.index_of(name), 0, 0) + attribute(IFLA_PROTINFO | NLA_F_NESTED,
-                                                                                   protinfo)
+    body = (LINK_HEADER.pack(AF_BRIDGE, 0, session.index_of(name), 0, 0)
+            + attribute(IFLA_PROTINFO | NLA_F_NESTED, protinfo))
     session.reader.request('set the port flags of %s' % name, RTM_SETLINK, body, None, NLM_F_REQUEST | NLM_F_ACK)
