@@ -93,18 +93,21 @@ def check_ports(session, params, wanted):
 
 
 def check_subnet(session, params, wanted):
-    """Refuse a subnet that overlaps an address of another interface of the host (another network's)."""
-    subnet = ipaddress.ip_network(wanted['subnet'])
+    """Refuse a subnet (or subnet6) that overlaps an address of another interface of the host (another network's)."""
     own = _own_links(params, wanted)
-    for entry in session.addresses():
-        name = session.link_name(entry['index'])
-        if name in own or entry['family'] != subnet.version:
+    for option in ('subnet', 'subnet6'):
+        if not wanted.get(option):
             continue
-        network = ipaddress.ip_interface(u'%s/%d' % (entry['address'], entry['prefixlen'])).network
-        if network.overlaps(subnet):
-            raise PlanError('subnet %s overlaps %s/%d on %s, which is not this network\'s (another network on '
-                            'this host?); give each network on a host a subnet of its own'
-                            % (subnet, entry['address'], entry['prefixlen'], name))
+        subnet = ipaddress.ip_network(u'%s' % wanted[option])
+        for entry in session.addresses():
+            name = session.link_name(entry['index'])
+            if name in own or entry['family'] != subnet.version:
+                continue
+            network = ipaddress.ip_interface(u'%s/%d' % (entry['address'], entry['prefixlen'])).network
+            if network.overlaps(subnet):
+                raise PlanError('%s %s overlaps %s/%d on %s, which is not this network\'s (another network on '
+                                'this host?); give each network on a host a subnet of its own'
+                                % (option, subnet, entry['address'], entry['prefixlen'], name))
 
 
 def check_vni(session, params, wanted):

@@ -103,6 +103,15 @@ def test_a_subnet_overlapping_another_interface_is_refused():
         bridge_limits.check_subnet(session, params(), wanted())
 
 
+def test_a_subnet6_overlapping_another_interface_is_refused():
+    session = FakeSession(links=UNDERLAY + (dict(name='other', index=5),),
+                          addresses=[dict(index=5, family=6, address='fd00:88:11::1', prefixlen=64)])
+    plan = dict(wanted(), subnet6='fd00:88:11::/64')
+    with pytest.raises(PlanError, match='subnet6 fd00:88:11::/64 overlaps fd00:88:11::1/64 on other'):
+        bridge_limits.check_subnet(session, params(), plan)
+    bridge_limits.check_subnet(session, params(), dict(plan, subnet6='fd00:88:12::/64'))
+
+
 def test_the_networks_own_addresses_do_not_count():
     session = FakeSession(links=UNDERLAY + (dict(name='dbr0', index=5), dict(name='vxlan-dbr0', index=6)),
                           addresses=[dict(index=5, family=4, address='10.88.11.1', prefixlen=24),
