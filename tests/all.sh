@@ -22,6 +22,7 @@ declare -A command=(
   [become]="tests/lab/become-test.sh"
   [role]="tests/lab/role-test.sh"
   [firewall-role]="tests/lab/firewall-role-test.sh"
+  [node-removal]="tests/lab/node-removal-test.sh"
   [molecule]="tests/molecule.sh test"
   [sanity]="tests/sanity/run.sh"
   [controllers]="tests/controllers.sh"
@@ -35,9 +36,9 @@ declare -A command=(
 # controllers (4 cores as controller: seed playbooks, the role, 2 ansible-test integration groups)
 # follows vm, then sanity and playbooks. Measured from a fresh clone (s): vm 891, controllers 1187
 # (before its ansible-test part became one target per core), sanity 200, playbooks 108 | integration
-# 1571, role 197, firewall-role 101, molecule 20, lint 8, docs 13, package 15.
+# 1571, role 197, firewall-role 101, node-removal 62, molecule 20, lint 8, docs 13, package 15.
 lane1=(vm controllers sanity playbooks become units)
-lane2=(integration role firewall-role molecule lint docs package)
+lane2=(integration role firewall-role node-removal molecule lint docs package)
 
 run_suite() {
   local suite=$1 started=$SECONDS status
