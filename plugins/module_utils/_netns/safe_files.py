@@ -33,10 +33,11 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns.safe_tree im
 def locate(path, root='/'):
     """(Tree of root, components of path below it); path must be below root."""
     root = os.path.normpath(root)
-    relative = os.path.relpath(os.path.normpath(path), root)
-    if relative in (os.curdir, os.pardir) or relative.startswith(os.pardir + os.sep):
+    path = os.path.normpath(path)
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    if not os.path.isabs(path) or not path.startswith(prefix) or path == root:
         raise ValueError('%s is not below %s' % (path, root))
-    return Tree(root), relative.split(os.sep)
+    return Tree(root), path[len(prefix):].split(os.sep)
 
 
 def read(path, root='/'):
