@@ -13,6 +13,9 @@ import pytest
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import nat_render, nat_rules, plan_bridge, ports, publish
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import containers
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
+# the planner on test_plan_nat's fake nft and sysctls (kernel: its fixture)
+from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.test_plan_nat import (  # noqa: F401 pylint: disable=unused-import
+    _as_listing, item, kernel, planned)
 
 SETTINGS = dict(name='dbr0', state='present', mtu=None, mode='none', vxlan_interface='vxlan-dbr0', vxlan_vni=42,
                 vxlan_port=4789, vxlan_device=None, dns=['8.8.8.8'], dns_search=[], dns_options=[], hosts_file=True,
@@ -113,3 +116,28 @@ def test_the_bridge_publishes_loopback_through_its_nat_item():
     result = plan_bridge.host_plan([dict(name='web', publish=['127.0.0.1:8080:80'])], SETTINGS, ME, [])
     spec = nat_rules.rule_set(result['nat'])
     assert spec['publish'][0]['loopback'] and ports.route_localnet_wanted(spec) == 'dbr0'
+
+
+def test_route_localnet_goes_on_with_a_loopback_port_and_off_with_the_last(kernel, monkeypatch):  # noqa: F811 pylint: disable=redefined-outer-name
+    from ansible_collections.linuxnet.netns.plugins.module_utils._netns import plan_nat
+    path = ports.ROUTE_LOCALNET % 'br0'
+    values = {'/proc/sys/net/ipv4/ip_forward': 1, path: 0}
+    monkeypatch.setattr(plan_nat, 'read_sysctl', lambda session, name: values.get(name))
+    loopback = item(name='br0', source='10.0.7.0/24', in_interface='br0',
+                    publish=[dict(host_address='127.0.0.1', host_port=8080, port=80, address='10.0.7.2')])
+    plan = planned(loopback)
+    assert [c.summary for c in plan.changes][0] == 'turn on route_localnet on br0 in own'
+    assert plan.after['br0']['route_localnet'] == {'br0': 1}
+    plan.apply()
+    assert (path, 1) in kernel['written']
+
+    kernel['listing'] = _as_listing(nat_render.render(nat_rules.rule_set(loopback)))
+    values[path] = 1
+    assert not planned(loopback).changed
+    plan = planned(item(name='br0', source='10.0.7.0/24', in_interface='br0'))
+    assert [c.summary for c in plan.changes][0] == 'turn off route_localnet on br0 in own'
+
+    # route_localnet someone else turned on, with no guard of ours: left alone
+    kernel['listing'] = _as_listing(nat_render.render(nat_rules.rule_set(item(name='br0', source='10.0.7.0/24',
+                                                                              in_interface='br0'))))
+    assert not planned(item(name='br0', source='10.0.7.0/24', in_interface='br0')).changed
