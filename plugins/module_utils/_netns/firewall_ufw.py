@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, nftables
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import PlanFailure
 
 COMMENT = "comment 'linuxnet-netns:%s'"
 
@@ -35,6 +36,11 @@ def rules(flows):
         found.extend('route allow from %s %s' % (net, tail) for net in flows['sources'])
     to_bridge = 'out on %s ' % bridge if bridge else ''
     for entry in flows['published']:
+        if entry['protocol'] not in ('tcp', 'udp'):
+            # ufw's protocols (ufw.util.supported_protocols) have ports only for tcp and udp, and no sctp
+            raise PlanFailure('ufw is active and cannot open %s port %d to %s (ufw has no %s rules): add the rule '
+                              'to /etc/ufw/before.rules yourself and set firewall: none'
+                              % (entry['protocol'], entry['port'], entry['address'], entry['protocol']))
         found.append('route allow %sto %s port %d proto %s %s'
                      % (to_bridge, entry['address'], entry['port'], entry['protocol'], tail))
     for net in flows['peers']:

@@ -141,3 +141,13 @@ def test_route_localnet_goes_on_with_a_loopback_port_and_off_with_the_last(kerne
     kernel['listing'] = _as_listing(nat_render.render(nat_rules.rule_set(item(name='br0', source='10.0.7.0/24',
                                                                               in_interface='br0'))))
     assert not planned(item(name='br0', source='10.0.7.0/24', in_interface='br0')).changed
+
+
+def test_ufw_cannot_open_sctp_and_says_what_to_do():
+    from ansible_collections.linuxnet.netns.plugins.module_utils._netns import firewall_iptables, firewall_ufw, plan_firewall
+    from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import PlanFailure
+    flows = plan_firewall.flows_item(name='dbr0', interface='dbr0', sources=['10.88.1.0/24'],
+                                     published=[dict(protocol='sctp', address='10.88.1.2', port=99)])
+    with pytest.raises(PlanFailure, match=r'ufw is active and cannot open sctp port 99 to 10.88.1.2 .*firewall: none'):
+        firewall_ufw.rules(flows)
+    assert any('-p sctp -m sctp --dport 99' in rule for rule in firewall_iptables.forward_rules(flows, 4))
