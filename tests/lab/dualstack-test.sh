@@ -15,7 +15,8 @@
 #   3. from every container: ping6 and TCP over IPv6 to every container of every host (the server
 #      sees the sender's own address: not masqueraded between hosts), and the IPv4 matrix still passes
 #   4. from every host: TCP over IPv6 to h1's published port (on its IPv6 underlay address)
-#   5. state absent: no IPv6 address or route of the role is left
+#   5. h3 leaves (docker_bridge_state=absent for it): h1 and h2 drop their routes to its /64
+#   6. state absent: no IPv6 address or route of the role is left
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -137,6 +138,16 @@ EOF
   for host in "${hosts[@]}"; do
     [ -n "${pids[$host]// /}" ] && on "$host" "kill ${pids[$host]}" || true
   done
+
+  # h3 leaves the cluster: the others drop their IPv6 routes to its /64
+  sed -i 's/^h3 .*/& docker_bridge_state=absent/' "$state/dualstack.ini"
+  expect_play "h3 removed from the cluster" "$state/remove-h3.log" some
+  local gone; gone=$(printf 'fd00:88:0:%x::/64' 13)
+  for host in h1 h2; do
+    if on "$host" "ip -6 route show" | grep -q "^$gone"; then fail "$host still routes $gone after h3 left"; fi
+  done
+  on h3 "ip netns list; ip -6 addr show" | grep -q 'fd00:88\|c1' && fail "h3 keeps containers or IPv6 addresses after absent"
+  say "h3 removed: h1 and h2 no longer route $gone, h3 is empty"
 
   expect_play "state absent" "$state/absent.log" some -e docker_bridge_state=absent
   for host in "${hosts[@]}"; do
