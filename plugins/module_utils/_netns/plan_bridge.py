@@ -150,7 +150,10 @@ class _HostPlan(object):
         links, addresses = [], []
         if self.present:
             # a bridge without a MAC of its own takes its lowest port's, and changes with the ports
-            links.append(dict(name=self.bridge, kind='bridge', mac=_mac(self.gateway)))
+            bridge = dict(name=self.bridge, kind='bridge', mac=_mac(self.gateway))
+            if self.vxlan:
+                bridge['mtu'] = self.mtu  # the overlay's, even before the bridge has ports to follow
+            links.append(bridge)
             addresses.append(dict(interface=self.bridge, address=['%s/%d' % (self.gateway, self.subnet.prefixlen)],
                                   exclusive=True))
         elif self.registered:

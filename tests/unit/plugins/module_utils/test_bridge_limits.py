@@ -71,6 +71,11 @@ def test_no_vxlan_or_no_underlay_device_leaves_the_mtu_to_plan_bridge(values):
     assert bridge_limits.network_mtu(host_with(), params(**values), None) is None
 
 
+def test_in_mode_vxlan_the_bridge_has_the_networks_mtu_too():
+    assert wanted(mtu=8950)['links'][0] == dict(name='dbr0', kind='bridge', mac='02:42:0a:58:0b:01', mtu=8950)
+    assert 'mtu' not in wanted(mode='host-gw', mtu=8950)['links'][0]  # it follows its ports
+
+
 # -- the bridge's ports ------------------------------------------------------------------------
 
 def test_1023_containers_fit_1024_do_not():
