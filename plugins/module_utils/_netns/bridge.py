@@ -291,11 +291,12 @@ def run(module):
         # at boot, what the boot needs is there already: the run leaves it alone
         at_boot = [] if getattr(module, 'at_boot', False) else [Stage('boot', boot.plan, [_boot_item(params)])]
         peers = bridge_limits.peers_item(params, wanted)
+        # before the links stage: the flood list it changes says which peers leave
         forgotten = [Stage('links', bridge_limits.plan_forgotten_peers, [peers])] if peers else []
         in_containers = [_services_item(params, wanted)]
         engine.run_stages(host, plan, [Stage('registry', record_what_comes, []),
                                        Stage('services', services.plan_stop, in_containers)]
-                          + _stages(wanted) + forgotten + at_boot
+                          + forgotten + _stages(wanted) + at_boot
                           + [Stage('services', services.plan, in_containers),
                              Stage('registry', record_what_stays, [])])
         plan.returns = dict(

@@ -14,8 +14,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import json
+import os
+import re
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, safe_files
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import PlanError
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.links.vxlan import FLOOD_MAC
 
@@ -23,6 +26,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns.links.vxlan 
 BRIDGE_PORTS_MAX = 1023
 # outer Ethernet, IP, UDP and VXLAN headers, by the underlay's IP version
 VXLAN_OVERHEAD = {4: 50, 6: 70}
+REGISTRY = re.compile(r'^docker_bridge\.(?P<name>[A-Za-z0-9_.-]+)\.json$')  # bridge.REGISTRY_FILE
 NUD_STALE = 0x04
 NUD_NOARP = 0x40
 NUD_PERMANENT = 0x80
@@ -125,10 +129,52 @@ def check_vni(session, params, wanted):
                                 'vxlan_vni' % (link['vni'], link['dstport'], name))
 
 
+def other_networks(registry_dir, name):
+    """The other networks whose registries are in registry_dir (NAME.boot.json: a network's boot options)."""
+    try:
+        found = os.listdir(registry_dir)
+    except OSError:
+        return []
+    return sorted(match.group('name') for match in map(REGISTRY.match, found)
+                  if match and match.group('name') != name and not match.group('name').endswith('.boot'))
+
+
+def _claims(registry_dir, network):
+    """What the registry of another network names: {(what, name)}; an unreadable one names nothing."""
+    path = os.path.join(registry_dir, 'docker_bridge.%s.json' % network)
+    try:
+        found = safe_files.read(path, os.path.dirname(os.path.dirname(path.rstrip('/'))) or '/')
+        registry = json.loads(found.data.decode('utf-8')) if found is not None else {}
+        claims = set([('VXLAN device', registry['vxlan'])]) if registry.get('vxlan') else set()
+        for name, entry in (registry.get('containers') or {}).items():
+            claims.update([('container', name), ('veth', entry.get('veth'))])
+        return claims
+    except (IOError, OSError, ValueError, AttributeError, TypeError, safe_files.UnsafePath):
+        return set()
+
+
+def check_other_networks(params, wanted):
+    """Refuse a container, veth or VXLAN device another network of netns_bridge made on this host:
+    their names are the host's (one namespace per name), not a network's."""
+    mine = set(('container', container['name']) for container in wanted['containers'])
+    mine.update(('veth', container['veth']) for container in wanted['containers'])
+    mine.update(('VXLAN device', link['name']) for link in wanted['links']
+                if link.get('kind') == 'vxlan' and link.get('state') != 'absent')
+    for network in other_networks(params['registry_dir'], params['name']):
+        taken = sorted(mine & _claims(params['registry_dir'], network))
+        if taken:
+            what, name = taken[0]
+            raise PlanError('%s %s is network %s\'s already (its registry names it); names of containers, veths '
+                            'and VXLAN devices are the host\'s, not a network\'s: give this one another%s'
+                            % (what, name, network, {'container': ' name', 'veth': ' veth_prefix',
+                                                     'VXLAN device': ' vxlan_interface'}[what]))
+
+
 def check_host(host, params, wanted):
     """What the host has that this network would clash with: refused before any change."""
     if params['state'] != 'present':
         return
+    check_other_networks(params, wanted)
     session = host.session(None)
     check_ports(session, params, wanted)
     check_subnet(session, params, wanted)
@@ -180,22 +226,31 @@ def _entries(session, what, method, index):
 
 
 def stale_entries(session, item):
-    """(fdb entries, neighbour entries) of the VXLAN device that point at no current peer.
+    """(fdb entries, neighbour entries) of the VXLAN device that point at no current peer, when a peer
+    leaves: when its flood list (read before the link planner changes it) has a host that is no peer.
 
     The flood list (all-zeros entries) is the link planner's; what is left is what the kernel
-    learnt: a MAC behind a host's underlay address, a host's overlay address (its gateway).
+    learnt: a MAC behind a host's underlay address, a host's overlay address (its gateway). Only
+    on the run that drops a peer: a host that left but still sends is learnt again, and its
+    entries age out (300 s) - a rerun does not chase them.
     """
-    link = session.link(item['interface'])
-    if link is None or link['index'] is None or not session.exists:
+    link = session.kernel_link(item['interface'])
+    if link is None or link['index'] is None or link.get('kind') != 'vxlan' or not session.exists:
         return [], []  # made by this task: nothing learnt yet
     remotes = set(_address(value) for value in item['remotes'])
     gateways = set(_address(value) for value in item['gateways'])
-    fdb = []
+    fdb, leaving = [], set()
     for entry in _entries(session, 'read the forwarding database of %s' % link['name'], 'fdb', link['index']):
         mac = (entry.get_attr('NDA_LLADDR') or '').lower()
         destination = _address(entry.get_attr('NDA_DST'))
-        if destination is not None and mac and mac != FLOOD_MAC and destination not in remotes:
+        if destination is None or not mac or destination in remotes:
+            continue
+        if mac == FLOOD_MAC:
+            leaving.add(destination)
+        else:
             fdb.append((mac, str(destination)))
+    if not leaving:
+        return [], []
     neighbours = []
     for entry in _entries(session, 'read the neighbours on %s' % link['name'], 'neigh', link['index']):
         address = _address(entry.get_attr('NDA_DST'))

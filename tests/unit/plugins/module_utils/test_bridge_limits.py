@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 import pytest
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_limits, changes, plan_bridge
@@ -189,6 +191,17 @@ def test_learnt_entries_towards_a_host_that_left_are_removed():
         ('fdb', 'append', dict(ifindex=6, lladdr='aa:aa:aa:aa:aa:13', dst='198.18.0.13'))]
 
 
+def test_entries_are_left_alone_unless_a_peer_leaves_the_flood_list_in_this_run():
+    # a host that left but still sends is learnt again; the rerun after its departure does not chase it
+    fdb = [Entry(6, NDA_LLADDR='00:00:00:00:00:00', NDA_DST='198.18.0.12'),
+           Entry(6, NDA_LLADDR='aa:aa:aa:aa:aa:13', NDA_DST='198.18.0.13')]
+    session = DumpSession(fdb, [Entry(6, NDA_DST='10.88.13.1')],
+                          links=UNDERLAY + (dict(name='vxlan-dbr0', index=6, kind='vxlan'),))
+    plan = changes.Plan()
+    bridge_limits.plan_forgotten_peers(FakeHost(session), [bridge_limits.peers_item(params(), wanted())], plan)
+    assert plan.result(False)['actions'] == []
+
+
 def test_a_vxlan_device_made_by_this_task_has_learnt_nothing():
     session = DumpSession([], [], links=UNDERLAY)
     plan = changes.Plan()
@@ -198,3 +211,40 @@ def test_a_vxlan_device_made_by_this_task_has_learnt_nothing():
 
 def test_no_vxlan_device_no_stage():
     assert bridge_limits.peers_item(params(mode='host-gw'), wanted(mode='host-gw')) is None
+
+
+# -- names another network has ------------------------------------------------------------------
+
+def registry_dir_with(tmp_path, **registries):
+    directory = tmp_path / 'registry'
+    directory.mkdir()
+    for network, registry in registries.items():
+        (directory / ('docker_bridge.%s.json' % network)).write_text(json.dumps(registry))
+    (directory / 'docker_bridge.other.boot.json').write_text('{}')  # a network's boot options, no network
+    (directory / 'docker_bridge.broken.json').write_text('{"cut')
+    return str(directory)
+
+
+OTHER = dict(containers={'web': dict(address='10.88.12.2', veth='ot-web')}, vxlan='vxlan-other')
+
+
+@pytest.mark.parametrize('containers, values, message', [
+    ([{'name': 'web'}], {}, 'container web is network other\'s already'),
+    ([{'name': 'web2'}], dict(veth_prefix='ot-', vxlan_interface='vx-mine'), None),
+    ([{'name': 'eb'}], dict(veth_prefix='ot-w'), 'veth ot-web is network other\'s already.*another veth_prefix'),
+    ([], dict(vxlan_interface='vxlan-other'), 'VXLAN device vxlan-other is network other\'s.*another vxlan_interface'),
+])
+def test_names_of_another_network_are_refused(tmp_path, containers, values, message):
+    directory = registry_dir_with(tmp_path, other=OTHER, dbr0=dict(OTHER, vxlan='vxlan-dbr0'))
+    plan = plan_bridge.host_plan(containers, dict(SETTINGS, **values), ME, PEERS, None)
+    if message is None:
+        bridge_limits.check_other_networks(params(registry_dir=directory), plan)
+    else:
+        with pytest.raises(PlanError, match=message):
+            bridge_limits.check_other_networks(params(registry_dir=directory), plan)
+
+
+def test_other_networks_are_the_registries_but_this_ones_and_boot_options(tmp_path):
+    directory = registry_dir_with(tmp_path, other=OTHER, dbr0=OTHER)
+    assert bridge_limits.other_networks(directory, 'dbr0') == ['broken', 'other']
+    assert bridge_limits.other_networks(str(tmp_path / 'none'), 'dbr0') == []
