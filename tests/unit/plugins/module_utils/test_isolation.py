@@ -84,3 +84,71 @@ def test_icc_false_also_drops_bridge_to_itself_unless_dnat():
     forward = chains(plan([dict(name='a')], icc=False))['forward.dbr0']
     assert forward[1] == 'iifname "dbr0" oifname "dbr0" ct status & dnat == 0 drop'
     assert 'oifname "dbr0" ct status' not in ' '.join(chains(plan([dict(name='a')]))['forward.dbr0'])
+
+
+class _Reader(object):
+    def __init__(self, ports):
+        self.ports, self.dumps, self.requests = ports, 0, []
+
+    def dump(self, what, msg_type, body, decode):
+        self.dumps += 1
+        return list(self.ports.items())
+
+    def request(self, what, msg_type, body, decode, flags):
+        self.requests.append(body)
+
+
+class _Session(object):
+    exists = True
+    fd = None
+    label = "the module's own namespace"
+    touched = False
+
+    def __init__(self, ports, links):
+        self.reader = _Reader(ports)
+        self.links = links
+
+    def kernel_link(self, name):
+        return {'name': name} if name in self.links else None
+
+    def index_of(self, name):
+        return 7
+
+
+class _Host(object):
+    def __init__(self, session):
+        self.own = session
+
+    def session(self, ref):
+        return self.own
+
+
+def _planned(session, items, br_netfilter, monkeypatch):
+    from ansible_collections.linuxnet.netns.plugins.module_utils._netns import namespaces
+    from ansible_collections.linuxnet.netns.plugins.module_utils._netns.changes import Plan
+    monkeypatch.setattr(namespaces, 'read_inside', lambda fd, path: br_netfilter)
+    plan = Plan()
+    isolation.plan_ports(_Host(session), [dict(item, netns=None) for item in items], plan)
+    return plan
+
+
+def test_ports_are_read_once_and_set_only_where_they_differ(monkeypatch):
+    session = _Session({'ve-a': dict(hairpin=True, isolated=False), 've-b': dict(hairpin=False, isolated=False)},
+                       links=['ve-a', 've-b'])
+    items = [dict(name='ve-a', isolated=False, hairpin=True), dict(name='ve-b', isolated=False, hairpin=True),
+             dict(name='ve-new', isolated=False, hairpin=True)]
+    plan = _planned(session, items, None, monkeypatch)
+    assert [change.summary for change in plan.changes] == ['set bridge port ve-b hairpin on',
+                                                           'set bridge port ve-new hairpin on']
+    assert session.reader.dumps == 1
+    assert plan.before['ve-b port'] == dict(hairpin=False, isolated=False)
+    plan.apply()
+    assert len(session.reader.requests) == 2 and session.touched
+
+
+def test_icc_false_isolates_ports_unless_br_netfilter_calls_iptables(monkeypatch):
+    items = [dict(name='ve-a', isolated=True, hairpin=True)]
+    plan = _planned(_Session({'ve-a': dict(hairpin=True)}, ['ve-a']), items, '0\n', monkeypatch)
+    assert [change.summary for change in plan.changes] == ['set bridge port ve-a isolated on']
+    plan = _planned(_Session({'ve-a': dict(hairpin=True)}, ['ve-a']), items, '1\n', monkeypatch)
+    assert plan.changes == []
