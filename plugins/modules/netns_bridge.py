@@ -78,7 +78,8 @@ options:
         the bridge's (the containers' gateway). Required when I(state=present).
       - Several networks (each its own I(name), I(subnet), NAT rules and registry) live side by side
         on one host; a subnet that overlaps an address of another interface of the host (such as
-        another network's bridge) is refused before any change.
+        another network's bridge) is refused before any change, and so is a container, veth or VXLAN
+        device another network's registry names (namespace and interface names are the host's).
     type: str
   subnet6:
     description:
