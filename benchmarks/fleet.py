@@ -261,8 +261,8 @@ def top_functions(path, through=(), count=25):
             for frame, number in counter.most_common(count):
                 print('%6.1f%%  %s' % (100.0 * number / everything, frame))
     for pattern in through:
-        print('through %r: main %d, workers %d samples' % (pattern, passing[('main', pattern)],
-                                                          passing[('worker', pattern)]))
+        print('through %r: main %d, workers %d samples'
+              % (pattern, passing[('main', pattern)], passing[('worker', pattern)]))
 
 
 def main():

@@ -136,7 +136,7 @@ EOF
     say "IPv4 matrix: $(tail -1 "$state/matrix.ipv4")"
   else fail "IPv4 matrix ($state/matrix.ipv4)"; tail -20 "$state/matrix.ipv4" >&2; fi
   for host in "${hosts[@]}"; do
-    [ -n "${pids[$host]// /}" ] && on "$host" "kill ${pids[$host]}" || true
+    if [ -n "${pids[$host]// /}" ]; then on "$host" "kill ${pids[$host]}" || true; fi
   done
 
   # h3 leaves the cluster: the others drop their IPv6 routes to its /64

@@ -20,6 +20,7 @@ __metaclass__ = type
 
 import ipaddress
 
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import isolation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
     PlanError, allocate as allocate_in, as_text, checked_address, checked_network, given)
 
@@ -180,7 +181,10 @@ def extend(plan, me, peers, settings, wanted, known, vxlan):
     for container in wanted:
         _add_address(plan['addresses'], '%s/%d' % (container['address6'], subnet.prefixlen),
                      netns=container['name'])
-        plan['routes'].append(dict(netns=container['name'], dest='default', gateway=gateway, exclusive=True))
+        if isolation.default_route_wanted(settings):
+            plan['routes'].append(dict(netns=container['name'], dest='default', gateway=gateway, exclusive=True))
+        else:  # internal: no way out, on either family
+            plan['routes'].append(dict(netns=container['name'], dest='default', family='ipv6', state='absent'))
     for item in plan['resolv']:
         if item.get('hosts') and item['name'] in by_name:
             item['hosts'].append(dict(address=str(by_name[item['name']]['address6']), names=[item['name']]))

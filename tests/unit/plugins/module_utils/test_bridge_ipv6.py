@@ -166,3 +166,10 @@ def test_firewall_removal_reads_both_families():
     assert plan_firewall.families(plan_firewall.flows_item(**present)) == [4, 6]
     present = plan([dict(name='a')], me=host(1, subnet6=False))['firewall']
     assert plan_firewall.families(plan_firewall.flows_item(**present)) == [4]
+
+
+def test_an_internal_network_has_no_ipv6_way_out_either():
+    result = plan([dict(name='a')], internal=True, mode='none')
+    assert dict(netns='a', dest='default', family='ipv6', state='absent') in result['routes']
+    assert not [route for route in result['routes'] if route.get('gateway') == 'fd00:88:1::1']
+    assert not result['nat']['masquerade']
