@@ -17,12 +17,14 @@ mkdir -p "$logs"
 
 declare -A command=(
   [units]=".venv/bin/python -m pytest tests/unit -q"
-  [integration]="tests/integration/run.sh"
+  [integration]="env PYTHONS=$top/.venv/bin/python tests/integration/run.sh"
+  [integration-debian]="env PYTHONS=/usr/bin/python3 tests/integration/run.sh"
   [playbooks]="tests/playbooks/run.sh"
   [become]="tests/lab/become-test.sh"
   [role]="tests/lab/role-test.sh"
   [firewall-role]="tests/lab/firewall-role-test.sh"
   [node-removal]="tests/lab/node-removal-test.sh"
+  [dualstack]="tests/lab/dualstack-test.sh"
   [molecule]="tests/molecule.sh test"
   [sanity]="tests/sanity/run.sh"
   [controllers]="tests/controllers.sh"
@@ -32,13 +34,11 @@ declare -A command=(
   [vm]="tests/vm/run.sh"
 )
 # Longest first in each lane; the lanes take about the same time (see README).
-# vm (VMs under TCG: 10-20 min, most of it boots) takes most of a lane; integration moved over.
-# controllers (4 cores as controller: seed playbooks, the role, 2 ansible-test integration groups)
-# follows vm, then sanity and playbooks. Measured from a fresh clone (s): vm 891, controllers 1187
-# (before its ansible-test part became one target per core), sanity 200, playbooks 108 | integration
-# 1571, role 197, firewall-role 101, node-removal 62, molecule 20, lint 8, docs 13, package 15.
-lane1=(vm controllers sanity playbooks become units)
-lane2=(integration role firewall-role node-removal molecule lint docs package)
+# vm (VMs under TCG: 10-20 min, most of it boots) takes most of a lane. The integration targets run
+# once per pyroute2: PyPI's (.venv, lane 2) and Debian's (/usr/bin/python3, lane 1), about half
+# each. controllers: 4 cores as controller (seed playbooks, the role, one ansible-test target each).
+lane1=(vm integration-debian controllers units)
+lane2=(integration role firewall-role dualstack node-removal sanity playbooks become molecule lint docs package)
 
 run_suite() {
   local suite=$1 started=$SECONDS status
