@@ -167,6 +167,8 @@ write_config() {
     for ((i = 1; i <= n; i++)); do echo "$lab_prefix.$((10 + i)) h$i"; done
   } >"$state/etc-hosts"
 
+  # ConnectTimeout: a VM under TCG on a loaded machine (load 19 in one make test) took more than
+  # 5 s to send its ssh banner, which failed the molecule scenario's verify
   local common="  User root
   IdentityFile $key
   IdentitiesOnly yes
@@ -175,7 +177,7 @@ write_config() {
   GlobalKnownHostsFile /dev/null
   LogLevel ERROR
   BatchMode yes
-  ConnectTimeout 5
+  ConnectTimeout 30
   ServerAliveInterval 5
   ServerAliveCountMax 6"
   {
