@@ -18,53 +18,17 @@
 #   5. h3 leaves (docker_bridge_state=absent for it): h1 and h2 drop their routes to its /64
 #   6. state absent: no IPv6 address or route of the role is left
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-lab=tests/lab/lab.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"  # which also goes to the checkout's top, where the paths below start
 state=${DUALSTACK_TEST_STATE_DIR:-/tmp/linuxnet-netns-dualstack-test}
-hosts=(h1 h2 h3)
 modes=("$@")
 [ ${#modes[@]} -gt 0 ] || modes=(host-gw vxlan)
-peer_py=$top/tests/integration/targets/netns_nat/files/peer.py
-failures=0
-step_started=$SECONDS
-
-say() { printf '%s [%3ds] %s\n' "--" $((SECONDS - step_started)) "$*"; }
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-in_lab() { LAB_STATE_DIR=$state "$lab" exec "$@"; }
-on() { local host=$1; shift; in_lab ssh -F "$state/ssh_config" "$host" "$@"; }
+# every play gets the hosts' IPv6 underlay addresses and the IPv6 cluster, both written by test_mode
+play_options=(-i "$state/dualstack.ini" -e @"$state/dualstack.json")
 underlay6() { echo "2001:db8:18::1${1#h}"; }
-play() {
-  local log=$1; shift
-  in_lab env ANSIBLE_PIPELINING=1 ANSIBLE_NOCOLOR=1 .venv/bin/ansible-playbook \
-    -i "$state/inventory.ini" -i tests/lab/docker-bridge.ini -i "$state/dualstack.ini" playbooks/docker-bridge.yml \
-    -e docker_bridge_mode="$mode" -e @"$state/dualstack.json" "$@" >"$log" 2>&1
-}
-changed() { awk '/^h[0-9]+ +: ok=/ { split($4, c, "="); n += c[2] } END { print n + 0 }' "$1"; }
-expect_play() {  # expect_play WHAT LOG CHANGED(0|some) [args...]
-  local what=$1 log=$2 want=$3; shift 3
-  if ! play "$log" "$@"; then fail "$what: the playbook failed (see $log)"; tail -30 "$log" >&2; return; fi
-  local n; n=$(changed "$log")
-  case $want in
-    0) [ "$n" = 0 ] || fail "$what: changed=$n, expected 0 ($log)";;
-    some) [ "$n" -gt 0 ] || fail "$what: changed=0, expected changes ($log)";;
-  esac
-  say "$what: ok (changed=$n)"
-}
-# address6 HOST CONTAINER: its IPv6 address, from the kernel
-address6() { on "$1" "ip -n $2 -6 -o addr show dev eth0 scope global" | awk '{ sub("/.*", "", $4); print $4 }'; }
 
-finish() {
-  local status=$?
-  if [ "${KEEP_LAB:-0}" = 1 ]; then echo "lab left up in $state (KEEP_LAB=1)"; else "$lab" down "$state" >/dev/null || status=1; fi
-  return $status
-}
-
+# the steps for one mode ($mode), on the fresh lab that run_modes (lib.sh) puts up and takes down
 test_mode() {
-  mode=$1
-  step_started=$SECONDS
-  echo "== role docker_bridge, dual stack, mode $mode, lab in $state"
-  "$lab" up 3 "$state" >/dev/null
   local host other c
   : >"$state/dualstack.ini"
   echo "[hosts]" >>"$state/dualstack.ini"
@@ -83,7 +47,7 @@ EOF
   declare -A subnet6 addr6
   for host in "${hosts[@]}"; do
     subnet6[$host]=$(printf 'fd00:88:0:%x::' $((10 + ${host#h})))
-    for c in c1 c2; do addr6[$host.$c]=$(address6 "$host" "$c"); done
+    for c in c1 c2; do addr6[$host.$c]=$(bare_address_of "$host" "$c" -6); done
     local routes; routes=$(on "$host" "ip -6 route show; echo ==; ip -n c1 -6 route show; echo ==; ip -6 -o addr show dev dbr0 scope global")
     grep -q "^${subnet6[$host]}/64 dev dbr0" <<<"$routes" || fail "$host: no route to its own /64 on dbr0"
     grep -q "default via ${subnet6[$host]}1 dev eth0" <<<"$routes" || fail "$host: c1 has no IPv6 default route"
@@ -132,7 +96,7 @@ EOF
     fi
   done
   say "published port over IPv6: h1's [$(underlay6 h1)]:8086 reached from every host"
-  if in_lab /usr/bin/python3 tests/lab/docker_bridge_matrix.py "$state" --mode "$mode" --publish c1:8080 >"$state/matrix.ipv4" 2>&1; then
+  if matrix ipv4; then
     say "IPv4 matrix: $(tail -1 "$state/matrix.ipv4")"
   else fail "IPv4 matrix ($state/matrix.ipv4)"; tail -20 "$state/matrix.ipv4" >&2; fi
   for host in "${hosts[@]}"; do
@@ -155,14 +119,6 @@ EOF
     if grep -q 'fd00:88' <<<"$left"; then fail "$host: IPv6 of the role left after absent"; grep 'fd00:88' <<<"$left" >&2; fi
   done
   say "state absent: no IPv6 address or route of the role left"
-  finish
 }
 
-trap finish EXIT
-for mode in "${modes[@]}"; do
-  if [ -e "$state" ]; then echo "$state exists: a lab is up there (tests/lab/lab.sh down $state)" >&2; exit 1; fi
-  test_mode "$mode"
-done
-trap - EXIT
-if [ "$failures" != 0 ]; then echo "dualstack-test: $failures failures" >&2; exit 1; fi
-echo "dualstack-test: all passed (${modes[*]})"
+run_modes dualstack-test "role docker_bridge, dual stack"

@@ -16,67 +16,21 @@
 #   4. state absent: every host's iptables and ip6tables rules and policies (counters left out) are
 #      byte for byte as before step 2
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-lab=tests/lab/lab.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"  # which also goes to the checkout's top, where the paths below start
 firewalls=$top/tests/lib/firewalls.sh
 state=${FIREWALL_TEST_STATE_DIR:-/tmp/linuxnet-netns-firewall-role-test}
-hosts=(h1 h2 h3)
 modes=("$@")
 [ ${#modes[@]} -gt 0 ] || modes=(host-gw vxlan)
-failures=0
-step_started=$SECONDS
 
-say() { printf '%s [%3ds] %s\n' "--" $((SECONDS - step_started)) "$*"; }
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-in_lab() { LAB_STATE_DIR=$state "$lab" exec "$@"; }
-on() { local host=$1; shift; in_lab ssh -F "$state/ssh_config" "$host" "$@"; }
-play() {  # play LOG [ansible-playbook args...]
-  local log=$1; shift
-  in_lab env ANSIBLE_PIPELINING=1 ANSIBLE_NOCOLOR=1 .venv/bin/ansible-playbook \
-    -i "$state/inventory.ini" -i tests/lab/docker-bridge.ini playbooks/docker-bridge.yml \
-    -e docker_bridge_mode="$mode" "$@" >"$log" 2>&1
-}
-changed() { awk '/^h[0-9]+ +: ok=/ { split($4, c, "="); n += c[2] } END { print n + 0 }' "$1"; }
-expect_play() {  # expect_play WHAT LOG CHANGED(any|0|some) [args...]
-  local what=$1 log=$2 want=$3; shift 3
-  if ! play "$log" "$@"; then fail "$what: the playbook failed (see $log)"; tail -30 "$log" >&2; return; fi
-  local n; n=$(changed "$log")
-  case $want in
-    0) [ "$n" = 0 ] || fail "$what: changed=$n, expected 0 ($log)";;
-    some) [ "$n" -gt 0 ] || fail "$what: changed=0, expected changes ($log)";;
-  esac
-  say "$what: ok (changed=$n)"
-}
-# Docker's and the admin's rules on each host, in a form to compare byte for byte
+# rules NAME: Docker's and the admin's rules on each host in $state/rules.NAME.HOST, counters left
+# out, to compare byte for byte
 rules() {
-  local host
-  for host in "${hosts[@]}"; do
-    on "$host" "for tool in iptables-save ip6tables-save; do echo == \$tool; \$tool | grep -v '^#' | sed -E 's/ \\[[0-9]+:[0-9]+\\]\$//'; done" \
-      >"$state/rules.$1.$host"
-  done
-}
-same_rules() {  # same_rules WHAT A B
-  local host
-  for host in "${hosts[@]}"; do
-    if ! diff -u "$state/rules.$2.$host" "$state/rules.$3.$host" >"$state/rules-diff.$2.$3.$host"; then
-      fail "$1: iptables of $host changed ($state/rules-diff.$2.$3.$host)"; head -20 "$state/rules-diff.$2.$3.$host" >&2
-    fi
-  done
-}
-matrix() { in_lab /usr/bin/python3 tests/lab/docker_bridge_matrix.py "$state" --mode "$mode" --publish c1:8080 >"$state/matrix.$1" 2>&1; }
-
-finish() {
-  local status=$?
-  if [ "${KEEP_LAB:-0}" = 1 ]; then echo "lab left up in $state (KEEP_LAB=1)"; else "$lab" down "$state" >/dev/null || status=1; fi
-  return $status
+  dump "rules.$1" "for tool in iptables-save ip6tables-save; do echo == \$tool; \$tool | grep -v '^#' | sed -E 's/ \\[[0-9]+:[0-9]+\\]\$//'; done"
 }
 
+# the steps for one mode ($mode), on the fresh lab that run_modes (lib.sh) puts up and takes down
 test_mode() {
-  mode=$1
-  step_started=$SECONDS
-  echo "== role docker_bridge on Docker's hosts, mode $mode, lab in $state"
-  "$lab" up 3 "$state" >/dev/null
   local host
   for host in "${hosts[@]}"; do
     on "$host" "$firewalls docker iptables"
@@ -89,7 +43,7 @@ test_mode() {
   warned=$(grep -c 'WARNING.*DOCKER-USER' "$state/none.log" || true)
   [ "$warned" -ge 3 ] || fail "firewall none: $warned warnings naming DOCKER-USER, expected one per host ($state/none.log)"
   rules none
-  same_rules "firewall none" docker none
+  same_dumps "firewall none" rules.docker rules.none
   if matrix none; then fail "firewall none: the matrix passed, Docker's FORWARD policy should drop it ($state/matrix.none)"
   else say "firewall none: the matrix fails, as Docker's FORWARD drops: $(tail -1 "$state/matrix.none")"; fi
 
@@ -110,16 +64,8 @@ test_mode() {
 
   expect_play "state absent" "$state/absent.log" some -e docker_bridge_state=absent
   rules absent
-  same_rules "state absent" docker absent
+  same_dumps "state absent" rules.docker rules.absent
   say "state absent: Docker's rules and policies on every host as before"
-  finish
 }
 
-trap finish EXIT
-for mode in "${modes[@]}"; do
-  if [ -e "$state" ]; then echo "$state exists: a lab is up there (tests/lab/lab.sh down $state)" >&2; exit 1; fi
-  test_mode "$mode"
-done
-trap - EXIT
-if [ "$failures" != 0 ]; then echo "firewall-role-test: $failures failures" >&2; exit 1; fi
-echo "firewall-role-test: all passed (${modes[*]})"
+run_modes firewall-role-test "role docker_bridge on Docker's hosts"

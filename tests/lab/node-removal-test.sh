@@ -16,39 +16,12 @@
 #      entry of h3's overlay addresses 10.88.13.x (ip -j neigh)
 #   4. h1 and h2 still talk: ping and TCP between their containers, both ways
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-lab=tests/lab/lab.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"  # which also goes to the checkout's top, where the paths below start
 state=${NODE_REMOVAL_STATE_DIR:-/tmp/linuxnet-netns-node-removal}
-peer_py=$top/tests/integration/targets/netns_nat/files/peer.py
 modes=("$@")
 [ ${#modes[@]} -gt 0 ] || modes=(vxlan host-gw)
-failures=0
-step_started=$SECONDS
 
-say() { printf '%s [%3ds] %s\n' "--" $((SECONDS - step_started)) "$*"; }
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-in_lab() { LAB_STATE_DIR=$state "$lab" exec "$@"; }
-on() { local host=$1; shift; in_lab ssh -F "$state/ssh_config" "$host" "$@"; }
-# play LOG INVENTORY [ansible-playbook args...]: the docker-bridge playbook against the lab; its status
-play() {
-  local log=$1 inventory=$2; shift 2
-  in_lab env ANSIBLE_PIPELINING=1 ANSIBLE_NOCOLOR=1 .venv/bin/ansible-playbook \
-    -i "$state/inventory.ini" -i "$inventory" playbooks/docker-bridge.yml \
-    -e docker_bridge_mode="$mode" "$@" >"$log" 2>&1
-}
-changed() { awk '/^h[0-9]+ +: ok=/ { split($4, c, "="); n += c[2] } END { print n + 0 }' "$1"; }
-expect_play() {  # expect_play WHAT LOG INVENTORY CHANGED(0|some) [args...]
-  local what=$1 log=$2 inventory=$3 want=$4; shift 4
-  if ! play "$log" "$inventory" "$@"; then fail "$what: the playbook failed (see $log)"; tail -30 "$log" >&2; return; fi
-  local n; n=$(changed "$log")
-  case $want in
-    0) [ "$n" = 0 ] || fail "$what: changed=$n, expected 0 ($log)";;
-    some) [ "$n" -gt 0 ] || fail "$what: changed=0, expected changes ($log)";;
-  esac
-  say "$what: ok (changed=$n)"
-}
-address_of() { on "$1" "ip -n $2 -4 -o addr show dev eth0" | awk '{ print $4 }' | cut -d/ -f1; }
 # what HOST's kernel has that could point at another host: routes, FDB of the overlay, neighbours
 # shellcheck disable=SC2016  # the host's shell expands them
 pointers() {
@@ -85,17 +58,10 @@ for line in found:
 EOF
 }
 
-finish() {
-  local status=$?
-  if [ "${KEEP_LAB:-0}" = 1 ]; then echo "lab left up in $state (KEEP_LAB=1)"; else "$lab" down "$state" >/dev/null || status=1; fi
-  return $status
-}
-
+# the steps for one mode ($mode), on the fresh lab that run_modes (lib.sh) puts up and takes down
 test_mode() {
-  mode=$1
-  step_started=$SECONDS
-  echo "== node removal, mode $mode, lab in $state"
-  "$lab" up 3 "$state" >/dev/null
+  # local: every mode starts from the inventory of all three hosts; h3 is left out of it below
+  local inventory=tests/lab/docker-bridge.ini
   # docker-bridge.ini without h3: the same group and variables, h1 and h2 only
   cat >"$state/without-h3.ini" <<'EOF'
 [docker_hosts]
@@ -107,8 +73,8 @@ ansible_become=false
 docker_bridge_containers=[{"name": "c1", "publish": ["8080:80"]}, {"name": "c2"}]
 EOF
 
-  expect_play "converge h1, h2, h3" "$state/converge.log" tests/lab/docker-bridge.ini some
-  local h3c1; h3c1=$(address_of h3 c1)
+  expect_play "converge h1, h2, h3" "$state/converge.log" some
+  local h3c1; h3c1=$(bare_address_of h3 c1)
   local host
   for host in h1 h2; do
     on "$host" "ip netns exec c1 ping -c2 -W2 $h3c1 >/dev/null" || fail "$host c1 cannot reach h3's c1 $h3c1 to begin with"
@@ -125,8 +91,9 @@ EOF
   # h3 leaves as a decommissioned host does: it stops sending. A host that keeps sending over the
   # overlay is learnt again by the others (VXLAN learning), and its entries age out in 300 s.
   on h3 'ip link set vxlan-dbr0 down 2>/dev/null || true'
-  expect_play "h3 left out of the inventory" "$state/without-h3.log" "$state/without-h3.ini" some
-  expect_play "again without h3" "$state/without-h3-again.log" "$state/without-h3.ini" 0
+  inventory=$state/without-h3.ini
+  expect_play "h3 left out of the inventory" "$state/without-h3.log" some
+  expect_play "again without h3" "$state/without-h3-again.log" 0
   for host in h1 h2; do
     pointers "$host" >"$state/after.$host"
     pointing_at_h3 "$state/after.$host" >"$state/after-h3.$host"
@@ -138,7 +105,7 @@ EOF
   done
 
   local h1c1 h2c1 pid
-  h1c1=$(address_of h1 c1); h2c1=$(address_of h2 c1)
+  h1c1=$(bare_address_of h1 c1); h2c1=$(bare_address_of h2 c1)
   for pair in "h1 $h2c1 h2" "h2 $h1c1 h1"; do
     # shellcheck disable=SC2086
     set -- $pair
@@ -152,14 +119,6 @@ EOF
     fi
     on "$3" "kill $pid" || true
   done
-  finish
 }
 
-trap finish EXIT
-for mode in "${modes[@]}"; do
-  if [ -e "$state" ]; then echo "$state exists: a lab is up there (tests/lab/lab.sh down $state)" >&2; exit 1; fi
-  test_mode "$mode"
-done
-trap - EXIT
-if [ "$failures" != 0 ]; then echo "node-removal-test: $failures failures" >&2; exit 1; fi
-echo "node-removal-test: all passed (${modes[*]})"
+run_modes node-removal-test "node removal"

@@ -18,72 +18,14 @@
 #   7. state absent: everything the role made goes; the hosts are as fresh, but for what was made
 #      by hand and the forwarding sysctl (netns_nat leaves it on); a second absent run changes nothing
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-lab=tests/lab/lab.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"  # which also goes to the checkout's top, where the paths below start
 state=${ROLE_TEST_STATE_DIR:-/tmp/linuxnet-netns-role-test}
-hosts=(h1 h2 h3)
 modes=("$@")
 [ ${#modes[@]} -gt 0 ] || modes=(host-gw vxlan)
-failures=0
-step_started=$SECONDS
 
-say() { printf '%s [%3ds] %s\n' "--" $((SECONDS - step_started)) "$*"; }
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-in_lab() { LAB_STATE_DIR=$state "$lab" exec "$@"; }
-on() { local host=$1; shift; in_lab ssh -F "$state/ssh_config" "$host" "$@"; }
-# play LOG [ansible-playbook args...]: the docker-bridge playbook against the lab; its status
-play() {
-  local log=$1; shift
-  in_lab env ANSIBLE_PIPELINING=1 ANSIBLE_NOCOLOR=1 .venv/bin/ansible-playbook \
-    -i "$state/inventory.ini" -i tests/lab/docker-bridge.ini playbooks/docker-bridge.yml \
-    -e docker_bridge_mode="$mode" "$@" >"$log" 2>&1
-}
-changed() { awk '/^h[0-9]+ +: ok=/ { split($4, c, "="); n += c[2] } END { print n + 0 }' "$1"; }
-expect_play() {  # expect_play WHAT LOG CHANGED(any|0|some) [args...]
-  local what=$1 log=$2 want=$3; shift 3
-  if ! play "$log" "$@"; then fail "$what: the playbook failed (see $log)"; tail -30 "$log" >&2; return; fi
-  local n; n=$(changed "$log")
-  case $want in
-    0) [ "$n" = 0 ] || fail "$what: changed=$n, expected 0 ($log)";;
-    some) [ "$n" -gt 0 ] || fail "$what: changed=0, expected changes ($log)";;
-  esac
-  say "$what: ok (changed=$n)"
-}
-dump() { for host in "${hosts[@]}"; do on "$host" /usr/bin/python3 "$top/tests/lab/host_state.py" >"$state/$1.$host"; done; }
-same_dumps() {  # same_dumps WHAT A B
-  local host
-  for host in "${hosts[@]}"; do
-    if ! diff -u "$state/$2.$host" "$state/$3.$host" >"$state/diff.$2.$3.$host"; then
-      fail "$1: $host changed ($state/diff.$2.$3.$host)"; head -20 "$state/diff.$2.$3.$host" >&2
-    fi
-  done
-}
-# only_lines WHAT A B REMOVED_RE ADDED_RE: the lines B lost (gained) since A must all match the regex
-only_lines() {
-  local what=$1 a=$2 b=$3 removed_re=$4 added_re=$5 host
-  for host in "${hosts[@]}"; do
-    local removed added
-    removed=$(comm -23 "$state/$a.$host" "$state/$b.$host" | grep -Ev -e "$removed_re" || true)
-    added=$(comm -13 "$state/$a.$host" "$state/$b.$host" | grep -Ev -e "$added_re" || true)
-    [ -z "$removed" ] || { fail "$what: on $host, also gone:"; echo "$removed" | cut -c1-160 >&2; }
-    [ -z "$added" ] || { fail "$what: on $host, also new:"; echo "$added" | cut -c1-160 >&2; }
-  done
-}
-address_of() { on "$1" "ip -n $2 -4 -o addr show dev eth0" | awk '{ print $4 }'; }
-matrix() { in_lab /usr/bin/python3 tests/lab/docker_bridge_matrix.py "$state" --mode "$mode" --publish c1:8080 >"$state/matrix.$1" 2>&1; }
-
-finish() {
-  local status=$?
-  if [ "${KEEP_LAB:-0}" = 1 ]; then echo "lab left up in $state (KEEP_LAB=1)"; else "$lab" down "$state" >/dev/null || status=1; fi
-  return $status
-}
-
+# the steps for one mode ($mode), on the fresh lab that run_modes (lib.sh) puts up and takes down
 test_mode() {
-  mode=$1
-  step_started=$SECONDS
-  echo "== role docker_bridge, mode $mode, lab in $state"
-  "$lab" up 3 "$state" >/dev/null
   # c2 publishes a port and has DNS of its own, so its removal has something in every place
   cat >"$state/two.json" <<'EOF'
 {"docker_bridge_containers": [{"name": "c1", "publish": ["8080:80"]},
@@ -173,15 +115,6 @@ EOF
   only_lines "state absent" fresh after-absent '^- sysctl ip_forward=0 ' \
     '^byhand |byhand0|brhand|/etc/netns/byhand|inet byhand|^- sysctl ip_forward=1 |^- dir /etc/linuxnet-netns$'
   say "state absent: the hosts are as fresh, but for what was made by hand"
-
-  finish
 }
 
-trap finish EXIT
-for mode in "${modes[@]}"; do
-  if [ -e "$state" ]; then echo "$state exists: a lab is up there (tests/lab/lab.sh down $state)" >&2; exit 1; fi
-  test_mode "$mode"
-done
-trap - EXIT
-if [ "$failures" != 0 ]; then echo "role-test: $failures failures" >&2; exit 1; fi
-echo "role-test: all passed (${modes[*]})"
+run_modes role-test "role docker_bridge"
