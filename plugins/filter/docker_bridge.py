@@ -22,9 +22,9 @@ import ipaddress
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ipv6, plan_bridge
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ipv6, plan_bridge, validation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
-    as_text, checked_address, checked_int, checked_network, given, is_address)
+    as_text, checked_address, checked_network, given, is_address)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 OVERLAP_REMEDY = 'give one of them docker_bridge_host_index or docker_bridge_subnet (existing hosts keep theirs)'
@@ -67,13 +67,13 @@ def _underlay(host, hostvars):
 def _carve(host, cluster_cidr, prefix, index, underlay):
     """The subnet of number index (else derived from the underlay address) in cluster_cidr."""
     cluster = checked_network(cluster_cidr, 'docker_bridge_cluster_cidr')
-    prefix = checked_int(prefix, 'docker_bridge_subnet_prefix', 1, cluster.max_prefixlen - 2)
+    prefix = validation.number(prefix, 'docker_bridge_subnet_prefix', 1, cluster.max_prefixlen - 2)
     if prefix <= cluster.prefixlen:
         raise PlanError('docker_bridge_subnet_prefix /%d is not smaller than docker_bridge_cluster_cidr %s'
                         % (prefix, cluster))
     count = 1 << (prefix - cluster.prefixlen)
     if given(index):
-        index = checked_int(index, 'docker_bridge_host_index of %s' % host, 0, count - 1)
+        index = validation.number(index, 'docker_bridge_host_index of %s' % host, 0, count - 1)
     elif underlay is not None:
         # the underlay address alone decides, so no other host's arrival or order renumbers this one
         index = int(ipaddress.ip_address(as_text(underlay))) % count
@@ -124,7 +124,7 @@ def _ipv6_fields(host, hostvars, setting, index, underlay):
     values = dict(subnet6=hostvars.get('docker_bridge_subnet6'), underlay6=hostvars.get('docker_bridge_underlay_address6'))
     if not given(values['subnet6']) and given(setting('cluster_cidr6')):
         cluster = checked_network(setting('cluster_cidr6'), 'docker_bridge_cluster_cidr6')
-        prefix = checked_int(setting('subnet6_prefix') or 64, 'docker_bridge_subnet6_prefix', 1, 126)
+        prefix = validation.number(setting('subnet6_prefix') or 64, 'docker_bridge_subnet6_prefix', 1, 126)
         if cluster.version != 6 or prefix <= cluster.prefixlen:
             raise PlanError('docker_bridge_cluster_cidr6 %s must be IPv6 and larger than docker_bridge_subnet6_prefix '
                             '/%d' % (cluster, prefix))

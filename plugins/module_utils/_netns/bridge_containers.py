@@ -16,6 +16,7 @@ import ipaddress
 import re
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import ports, publish, services
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import validation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import INTERFACE_NAME_MAX, ValidationError
 
 CONTAINER_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$')
@@ -57,18 +58,6 @@ def checked_network(value, what):
         return ipaddress.ip_network(as_text(value))
     except ValueError as exc:
         raise PlanError('%s %r is not a network in CIDR form (%s)' % (what, value, exc))
-
-
-def checked_int(value, what, low, high):
-    if isinstance(value, bool):
-        raise PlanError('%s must be a number, got %r' % (what, value))
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise PlanError('%s must be a number, got %r' % (what, value))
-    if not low <= number <= high:
-        raise PlanError('%s %d is out of range (%d..%d)' % (what, number, low, high))
-    return number
 
 
 def as_list(value, what):
@@ -143,7 +132,7 @@ def containers(entries, veth_prefix):
                          address=checked_address(entry['address'], where + ': address') if given(entry.get('address')) else None,
                          ipv6_address=checked_address(entry['ipv6_address'], where + ': ipv6_address')
                          if given(entry.get('ipv6_address')) else None,
-                         mtu=checked_int(entry['mtu'], where + ': mtu', 68, 65535) if given(entry.get('mtu')) else None,
+                         mtu=validation.number(entry['mtu'], where + ': mtu', 68, 65535, PlanError) if given(entry.get('mtu')) else None,
                          dns=entry.get('dns'), dns_search=entry.get('dns_search'),
                          dns_options=entry.get('dns_options'),
                          publish=[one for number, item in enumerate(as_list(entry.get('publish'), where + ': publish'), 1)

@@ -24,7 +24,7 @@ import json
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ipv6, isolation, nat_rules, validation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
-    PlanError, allocate, as_list, as_text, checked_int, containers, given, published)
+    PlanError, allocate, as_list, as_text, containers, given, published)
 
 REGISTRY_VERSION = 1
 VXLAN_OVERHEAD = 50  # outer Ethernet, IPv4, UDP and VXLAN headers
@@ -129,7 +129,7 @@ class _HostPlan(object):
         self.bridge = s['name']
         self.vxlan = s['vxlan_interface'] if self.present and s['mode'] == 'vxlan' else None
         self.known, self.registered = _registry(registry, self.bridge)
-        self.mtu = checked_int(s['mtu'], 'mtu', 68, 65535) if given(s.get('mtu')) else (
+        self.mtu = validation.number(s['mtu'], 'mtu', 68, 65535, PlanError) if given(s.get('mtu')) else (
             DEFAULT_MTU - VXLAN_OVERHEAD if self.vxlan else DEFAULT_MTU)
         # a host on its way out keeps no route to the others: they are removed with the rest
         self.peers = list(peers) if s['mode'] != 'none' and self.present else []
@@ -170,8 +170,8 @@ class _HostPlan(object):
         if self.me['underlay'] is None:
             raise PlanError('mode vxlan needs underlay_address (the overlay\'s local address)')
         link = dict(name=self.vxlan, kind='vxlan',
-                    vni=checked_int(self.s['vxlan_vni'], 'vxlan_vni', 1, (1 << 24) - 1),
-                    dstport=checked_int(self.s['vxlan_port'], 'vxlan_port', 1, 65535),
+                    vni=validation.number(self.s['vxlan_vni'], 'vxlan_vni', 1, (1 << 24) - 1, PlanError),
+                    dstport=validation.number(self.s['vxlan_port'], 'vxlan_port', 1, 65535, PlanError),
                     local=self.me['underlay'], mtu=self.mtu,
                     remotes=sorted(set(peer['underlay'] for peer in self.peers),
                                    key=lambda address: ipaddress.ip_address(as_text(address))))

@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import validation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 PROTOCOLS = ('tcp', 'udp', 'sctp')
@@ -39,15 +40,7 @@ def port(value, what):
     """A TCP, UDP or SCTP port number (1..65535)."""
     if value is None:
         raise ValidationError('%s %r is out of range (1..65535)' % (what, value))
-    if isinstance(value, bool):
-        raise ValidationError('%s must be a number, got %r' % (what, value))
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError('%s must be a number, got %r' % (what, value))
-    if not 1 <= number <= 65535:
-        raise ValidationError('%s %d is out of range (1..65535)' % (what, number))
-    return number
+    return validation.number(value, what, 1, 65535)
 
 
 def clash(entries):

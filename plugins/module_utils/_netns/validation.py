@@ -79,6 +79,19 @@ def namespace_ref(value):
     return namespace_name(value)
 
 
+def number(value, what, low, high, error=ValidationError):
+    """An integer in low..high; a bool or a text that is no number is refused by name (raising error)."""
+    if isinstance(value, bool):
+        raise error('%s must be a number, got %r' % (what, value))
+    try:
+        result = int(value)
+    except (TypeError, ValueError):
+        raise error('%s must be a number, got %r' % (what, value))
+    if not low <= result <= high:
+        raise error('%s %d is out of range (%d..%d)' % (what, result, low, high))
+    return result
+
+
 def mtu(value, what='mtu'):
     """An MTU any link could take; each driver's own limit is checked against the link."""
     if value is None:
