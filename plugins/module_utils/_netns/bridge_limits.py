@@ -16,9 +16,8 @@ __metaclass__ = type
 import ipaddress
 import json
 import os
-import re
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, safe_files
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, isolation, safe_files
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import PlanError
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.links.vxlan import FLOOD_MAC
 
@@ -26,7 +25,6 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns.links.vxlan 
 BRIDGE_PORTS_MAX = 1023
 # outer Ethernet, IP, UDP and VXLAN headers, by the underlay's IP version
 VXLAN_OVERHEAD = {4: 50, 6: 70}
-REGISTRY = re.compile(r'^docker_bridge\.(?P<name>[A-Za-z0-9_.-]+)\.json$')  # bridge.REGISTRY_FILE
 NUD_STALE = 0x04
 NUD_NOARP = 0x40
 NUD_PERMANENT = 0x80
@@ -129,16 +127,6 @@ def check_vni(session, params, wanted):
                                 'vxlan_vni' % (link['vni'], link['dstport'], name))
 
 
-def other_networks(registry_dir, name):
-    """The other networks whose registries are in registry_dir (NAME.boot.json: a network's boot options)."""
-    try:
-        found = os.listdir(registry_dir)
-    except OSError:
-        return []
-    return sorted(match.group('name') for match in map(REGISTRY.match, found)
-                  if match and match.group('name') != name and not match.group('name').endswith('.boot'))
-
-
 def _claims(registry_dir, network):
     """What the registry of another network names: {(what, name)}; an unreadable one names nothing."""
     path = os.path.join(registry_dir, 'docker_bridge.%s.json' % network)
@@ -160,7 +148,7 @@ def check_other_networks(params, wanted):
     mine.update(('veth', container['veth']) for container in wanted['containers'])
     mine.update(('VXLAN device', link['name']) for link in wanted['links']
                 if link.get('kind') == 'vxlan' and link.get('state') != 'absent')
-    for network in other_networks(params['registry_dir'], params['name']):
+    for network in isolation.other_networks(params['registry_dir'], params['name']):
         taken = sorted(mine & _claims(params['registry_dir'], network))
         if taken:
             what, name = taken[0]

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_limits, changes, plan_bridge
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_limits, changes, isolation, plan_bridge
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import PlanError
 
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
@@ -246,5 +246,5 @@ def test_names_of_another_network_are_refused(tmp_path, containers, values, mess
 
 def test_other_networks_are_the_registries_but_this_ones_and_boot_options(tmp_path):
     directory = registry_dir_with(tmp_path, other=OTHER, dbr0=OTHER)
-    assert bridge_limits.other_networks(directory, 'dbr0') == ['broken', 'other']
-    assert bridge_limits.other_networks(str(tmp_path / 'none'), 'dbr0') == []
+    assert isolation.other_networks(directory, 'dbr0') == ['broken', 'other']  # the one reader of the names
+    assert isolation.other_networks(str(tmp_path / 'none'), 'dbr0') == []
