@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import collections
 import ipaddress
 
 from ansible.errors import AnsibleFilterError
@@ -94,7 +95,8 @@ def _host_entry(host, hostvars, defaults, needs_underlay):
     underlay = _underlay(host, hostvars)
     if needs_underlay and underlay is None:
         raise PlanError('%s has no IPv4 underlay address: set docker_bridge_underlay_address for it, or '
-                        'an IPv4 ansible_host (mode %s routes to every host of the cluster by it)'
+                        'an IPv4 ansible_host (mode %s routes to every host of the cluster by it); its network '
+                        'facts, which the role gathers where neither is given, had none either'
                         % (host, defaults.get('mode')))
     subnet = hostvars.get('docker_bridge_subnet')
     if given(subnet):
@@ -171,27 +173,75 @@ def docker_bridge_cluster(hosts, hostvars, settings):
     docker_bridge_state is absent are left out, so the others drop their routes to them.
     """
     own = settings['host']
-    needs_underlay = settings.get('mode') in ('host-gw', 'vxlan')
-    names = []
+    needs_underlay = _needs_underlay(settings)
     # hosts of mode none are on their own: the others' variables do not matter
-    for host in (list(hosts or []) if needs_underlay else []) + [own]:
-        if host not in names:
-            names.append(host)
+    names = list(collections.OrderedDict.fromkeys((list(hosts or []) if needs_underlay else []) + [own]))
     cluster = []
     for host in names:
-        variables = hostvars[host] if host in hostvars else {}
         if host == own:
             # the calling host's own values, which may come from role parameters hostvars lacks
-            variables = _OwnVariables(variables, settings)
-        elif variables.get('docker_bridge_state') == 'absent':
+            variables = _own_variables(hostvars, settings)
+        else:
+            variables = hostvars[host] if host in hostvars else {}
+        if host != own and variables.get('docker_bridge_state') == 'absent':
             continue
         cluster.append(_host_entry(host, variables, settings, needs_underlay))
     plan_bridge.check_cluster(cluster, OVERLAP_REMEDY)
     bridge_ipv6.check_cluster(cluster, 'give one of them docker_bridge_host_index or docker_bridge_subnet6')
+    return [_without_index(entry) for entry in cluster]
+
+
+def _needs_underlay(settings):
+    return settings.get('mode') in ('host-gw', 'vxlan')
+
+
+def _without_index(entry):
     # the index only explains overlaps; the module's peers are subnet, gateway, underlay and host
-    return [dict((key, value) for key, value in entry.items() if key != 'index') for entry in cluster]
+    return dict((key, value) for key, value in entry.items() if key != 'index')
+
+
+def _own_variables(hostvars, settings):
+    host = settings['host']
+    return _OwnVariables(hostvars[host] if host in hostvars else {}, settings)
+
+
+@_filter_errors
+def docker_bridge_host(hostvars, settings):
+    """The calling host's own entry of docker_bridge_cluster, without reading the other hosts.
+
+    The role's task reads this host's subnet and underlay addresses four times and its peers once:
+    only the peers need every host (docker_bridge_cluster, which also checks them for overlaps).
+    """
+    return _without_index(_host_entry(settings['host'], _own_variables(hostvars, settings), settings,
+                                      _needs_underlay(settings)))
+
+
+@_filter_errors
+def docker_bridge_hosts_without_underlay(hosts, hostvars, settings):
+    """The hosts of the list whose underlay address the role must learn from their network facts.
+
+    Those that would be asked for one (mode host-gw or vxlan, or a subnet to carve) and have none:
+    no docker_bridge_underlay_address, no IPv4 ansible_host, no facts. Read as the cluster reads them:
+    the calling host's settings win over its hostvars, and are the defaults for the others'.
+    """
+    wanted = []
+    for host in hosts or []:
+        variables = _own_variables(hostvars, settings) if host == settings['host'] else (
+            hostvars[host] if host in hostvars else {})
+
+        def setting(name):
+            value = variables.get('docker_bridge_' + name)
+            return value if given(value) else settings.get(name)
+
+        if setting('state') != 'present' or _underlay(host, variables) is not None:
+            continue
+        if setting('mode') in ('host-gw', 'vxlan') or not (given(variables.get('docker_bridge_subnet'))
+                                                           or given(variables.get('docker_bridge_host_index'))):
+            wanted.append(host)
+    return wanted
 
 
 class FilterModule(object):
     def filters(self):
-        return dict(docker_bridge_cluster=docker_bridge_cluster)
+        return dict(docker_bridge_cluster=docker_bridge_cluster, docker_bridge_host=docker_bridge_host,
+                    docker_bridge_hosts_without_underlay=docker_bridge_hosts_without_underlay)

@@ -207,3 +207,32 @@ def published(wanted):
                         % (other['container'], entry['container'], entry['protocol'], entry['host_port']))
     return [dict(entry, address=str(address))
             for container in wanted for entry in container['publish'] for address in targets(container, entry)]
+
+
+def first_overlap(networks):
+    """The positions (in order) of two overlapping networks of the list, else None.
+
+    Sorted by first address, a network overlaps an earlier one exactly when it starts within the
+    widest reach so far: n log n, where comparing every pair cost the role's filter O(H^2) per host.
+    """
+    spans = sorted((int(network.network_address), int(network.broadcast_address), position)
+                   for position, network in enumerate(networks))
+    reach = None
+    for first, last, position in spans:
+        if reach is not None and first <= reach[0]:
+            return tuple(sorted((reach[1], position)))
+        if reach is None or last > reach[0]:
+            reach = (last, position)
+    return None
+
+
+def first_shared(values):
+    """The positions (in order) of the first value given twice in the list (None values aside), else None."""
+    seen = {}
+    for position, value in enumerate(values):
+        if value is None:
+            continue
+        if value in seen:
+            return seen[value], position
+        seen[value] = position
+    return None

@@ -20,7 +20,7 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import isolation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_containers, isolation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
     PlanError, allocate as allocate_in, as_text, checked_address, checked_network, given)
 
@@ -64,15 +64,17 @@ def host_fields(host, values, what):
 
 def check_cluster(cluster, remedy):
     """Refuse hosts whose IPv6 subnets overlap or that share an IPv6 underlay address."""
-    for position, entry in enumerate(cluster):
-        for other in cluster[position + 1:]:
-            if entry.get('subnet6') and other.get('subnet6') and ipaddress.ip_network(entry['subnet6']).overlaps(
-                    ipaddress.ip_network(other['subnet6'])):
-                raise PlanError('hosts %s and %s would get overlapping IPv6 subnets %s and %s; %s'
-                                % (entry['host'], other['host'], entry['subnet6'], other['subnet6'], remedy))
-            if entry.get('underlay6') and entry['underlay6'] == other.get('underlay6'):
-                raise PlanError('hosts %s and %s have the same IPv6 underlay address %s'
-                                % (entry['host'], other['host'], entry['underlay6']))
+    with_subnet6 = [entry for entry in cluster if entry.get('subnet6')]
+    pair = bridge_containers.first_overlap([ipaddress.ip_network(entry['subnet6']) for entry in with_subnet6])
+    if pair is not None:
+        entry, other = with_subnet6[pair[0]], with_subnet6[pair[1]]
+        raise PlanError('hosts %s and %s would get overlapping IPv6 subnets %s and %s; %s'
+                        % (entry['host'], other['host'], entry['subnet6'], other['subnet6'], remedy))
+    pair = bridge_containers.first_shared([entry.get('underlay6') or None for entry in cluster])
+    if pair is not None:
+        entry, other = cluster[pair[0]], cluster[pair[1]]
+        raise PlanError('hosts %s and %s have the same IPv6 underlay address %s'
+                        % (entry['host'], other['host'], entry['underlay6']))
 
 
 def checked_settings(settings, me):

@@ -22,7 +22,8 @@ __metaclass__ = type
 import ipaddress
 import json
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ipv6, isolation, nat_rules, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import (
+    bridge_containers, bridge_ipv6, isolation, nat_rules, validation)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
     PlanError, allocate, as_list, as_text, containers, given, published)
 
@@ -50,18 +51,19 @@ def cluster_entry(host, subnet, underlay, gateway=None, index=None):
 
 def check_cluster(cluster, remedy):
     """Refuse hosts whose subnets overlap or that share an underlay address; remedy: what to do about it."""
-    for position, entry in enumerate(cluster):
-        subnet = ipaddress.ip_network(entry['subnet'])
-        for other in cluster[position + 1:]:
-            if subnet.overlaps(ipaddress.ip_network(other['subnet'])):
-                raise PlanError(
-                    'hosts %s and %s would get overlapping subnets %s and %s%s; %s'
-                    % (entry['host'], other['host'], entry['subnet'], other['subnet'],
-                       ' (carved from their underlay addresses %s and %s)' % (entry['underlay'], other['underlay'])
-                       if entry.get('index') is not None and other.get('index') is not None else '', remedy))
-            if entry['underlay'] is not None and entry['underlay'] == other['underlay']:
-                raise PlanError('hosts %s and %s have the same underlay address %s'
-                                % (entry['host'], other['host'], entry['underlay']))
+    pair = bridge_containers.first_overlap([ipaddress.ip_network(entry['subnet']) for entry in cluster])
+    if pair is not None:
+        entry, other = cluster[pair[0]], cluster[pair[1]]
+        raise PlanError(
+            'hosts %s and %s would get overlapping subnets %s and %s%s; %s'
+            % (entry['host'], other['host'], entry['subnet'], other['subnet'],
+               ' (carved from their underlay addresses %s and %s)' % (entry['underlay'], other['underlay'])
+               if entry.get('index') is not None and other.get('index') is not None else '', remedy))
+    pair = bridge_containers.first_shared([entry['underlay'] for entry in cluster])
+    if pair is not None:
+        entry, other = cluster[pair[0]], cluster[pair[1]]
+        raise PlanError('hosts %s and %s have the same underlay address %s'
+                        % (entry['host'], other['host'], entry['underlay']))
 
 
 def _registry(text, bridge):

@@ -13,7 +13,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.linuxnet.netns.plugins.filter.docker_bridge import (
-    PlanError, docker_bridge_cluster)
+    PlanError, docker_bridge_cluster, docker_bridge_host, docker_bridge_hosts_without_underlay)
 
 SETTINGS = dict(host='h1', state='present', interface='dbr0', cluster_cidr='10.88.0.0/16', subnet_prefix=24,
                 mtu=None, mode='host-gw', vxlan_interface='vxlan-dbr0', vxlan_vni=42, vxlan_port=4789,
@@ -100,3 +100,50 @@ def test_a_host_being_removed_is_left_out_of_the_cluster():
 def test_bad_cluster_settings(values, message):
     with pytest.raises(PlanError, match=message):
         cluster(**values)
+
+
+# ---- this host alone, and the hosts whose facts the role gathers (once a play) -----------------------
+
+class _CountedHostvars(dict):
+    """hostvars that count what is read: Ansible computes a host's variables on each reading."""
+
+    def __init__(self, *args, **kwargs):
+        dict.__init__(self, *args, **kwargs)
+        self.read = []
+
+    def __getitem__(self, host):
+        self.read.append(host)
+        return dict.__getitem__(self, host)
+
+
+def test_this_hosts_entry_is_its_cluster_entry_without_reading_the_others():
+    hostvars = _CountedHostvars(LAB)
+    for host in sorted(LAB):
+        assert docker_bridge_host(hostvars, settings(host=host)) == [
+            entry for entry in cluster() if entry['host'] == host][0]
+    assert hostvars.read == sorted(LAB)
+    assert docker_bridge_host(LAB, settings(mode='none', subnet='10.77.0.0/24'))['subnet'] == '10.77.0.0/24'
+
+
+def test_this_hosts_entry_says_what_is_missing():
+    with pytest.raises(PlanError, match='h1 has no IPv4 underlay address'):
+        docker_bridge_host(dict(h1=dict(ansible_host='h1.example')), settings())
+
+
+def test_facts_are_gathered_only_where_no_underlay_is_known():
+    hostvars = dict(h1=dict(ansible_host='198.18.0.11'),
+                    h2=dict(ansible_host='h2.example'),
+                    h3=dict(ansible_host='h3.example', docker_bridge_underlay_address='198.18.0.13'),
+                    h4=dict(ansible_host='h4.example', ansible_facts=dict(default_ipv4=dict(address='198.18.0.14'))),
+                    h5=dict(ansible_host='h5.example', docker_bridge_state='absent'),
+                    h6=dict(ansible_host='h6.example', docker_bridge_subnet='10.88.6.0/24'))
+    hosts = sorted(hostvars)
+    assert docker_bridge_hosts_without_underlay(hosts, hostvars, settings()) == ['h2', 'h6']
+    # mode none needs an underlay only to carve a subnet
+    assert docker_bridge_hosts_without_underlay(hosts, hostvars, settings(mode='none')) == ['h2']
+    # the calling host's settings (role parameters) win over its hostvars
+    assert docker_bridge_hosts_without_underlay(hosts, hostvars, settings(host='h2', underlay_address='198.18.0.12')) \
+        == ['h6']
+    assert docker_bridge_hosts_without_underlay(hosts, hostvars, settings(state='absent')) == []
+    assert docker_bridge_hosts_without_underlay([], hostvars, settings()) == []
+

@@ -9,11 +9,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import json
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import plan_bridge
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_containers, plan_bridge
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import PlanError
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
@@ -251,3 +252,44 @@ def test_bad_settings_are_refused_in_the_modules_words(values, message):
 def test_a_port_published_twice_by_one_container_is_refused():
     with pytest.raises(PlanError, match='^containers a and a both publish udp port 53$'):
         plan([dict(name='a', publish=['53/udp', '127.0.0.1:53/udp'])])
+
+
+# ---- overlaps among many hosts, found by sorting (the role's filter checks every host's cluster) ---
+
+def _networks(*texts):
+    return [ipaddress.ip_network(text) for text in texts]
+
+
+@pytest.mark.parametrize('texts, pair', [
+    (('10.88.1.0/24', '10.88.2.0/24', '10.88.3.0/24'), None),
+    (('10.88.1.0/24', '10.88.2.0/24', '10.88.1.128/25'), (0, 2)),
+    (('10.88.3.0/24', '10.88.0.0/16', '10.89.0.0/24'), (0, 1)),
+    # a wide network first reaches past the narrow ones after it
+    (('10.88.0.0/16', '10.88.1.0/24', '10.89.0.0/24'), (0, 1)),
+    (('10.89.0.0/24', '10.88.9.0/24', '10.88.0.0/16'), (1, 2)),
+    (('10.88.0.0/30', '10.88.0.4/30'), None),
+    (('fd00:88:0:1::/64', 'fd00:88::/48'), (0, 1)),
+    (('fd00:88:1::/64', 'fd00:88::/48'), None),
+])
+def test_first_overlap(texts, pair):
+    assert bridge_containers.first_overlap(_networks(*texts)) == pair
+
+
+def test_first_overlap_compares_every_pair_in_effect():
+    """Against the pairwise check it replaces, on random subnets."""
+    import random
+    generator = random.Random(18)
+    for dummy_round in range(300):
+        networks = [ipaddress.ip_network(u'10.%d.%d.0/%d' % (generator.randrange(4), generator.randrange(256),
+                                                              generator.choice((16, 20, 24, 26))), strict=False)
+                    for dummy in range(generator.randrange(1, 8))]
+        pairwise = any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1:])
+        found = bridge_containers.first_overlap(networks)
+        assert (found is not None) == pairwise
+        if found:
+            assert networks[found[0]].overlaps(networks[found[1]]) and found[0] < found[1]
+
+
+def test_first_shared():
+    assert bridge_containers.first_shared(['a', None, 'b', None, 'a']) == (0, 4)
+    assert bridge_containers.first_shared(['a', None, 'b', None]) is None
