@@ -175,9 +175,12 @@ def install_code(target, lib_dir, listing):
     staged, saved = lib[:-1] + ['lib.new'], lib[:-1] + ['lib.old']
     for components in (staged, saved):
         tree.remove_tree(components)
+    made = set()
     for name in sorted(files or ()):
         parts = name.split('/')
-        tree.make_dirs(staged + parts[:-1])
+        if tuple(parts[:-1]) not in made:  # each level once, not once per file in it
+            tree.make_dirs(staged + parts[:-1])
+            made.add(tuple(parts[:-1]))
         tree.write_file(staged + parts[:-1], parts[-1], files[name])
     if tree.entries(lib) is not None:
         tree.rename(lib, saved[-1])

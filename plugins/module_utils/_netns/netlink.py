@@ -11,16 +11,19 @@ read; over them lies the plan's layer, which the planners change only
 through plan_link, plan_link_update and plan_link_gone, so that later items
 of an aggregate see what earlier items will have done.
 
-Reading goes through a plain blocking netlink socket (netlink_reader.Reader,
-decoded by netlink_messages); changes go through pyroute2's IPRoute, opened
-only when a session first changes something, so that a run with nothing to
-change does not even import pyroute2.
+Reading and the common changes (links without kind-specific data, addresses,
+routes) go through one plain blocking netlink socket per session
+(netlink_reader.Reader, decoded by netlink_messages, packed by
+netlink_requests). pyroute2's IPRoute is opened only for the rarer changes
+(vxlan/vlan/macvlan data, forwarding and neighbour entries, nsids), so that
+a run that makes containers does not even import it.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import os
 import random
 import resource
@@ -30,9 +33,10 @@ import time
 from types import MappingProxyType
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import namespaces
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
-    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, U32, RTA_DST, RTA_NH_ID, RTA_PRIORITY, RTA_SRC, RTA_TABLE, NETNSA_FD,
-    address_from_message, attribute, link_from_message, nsid_from_message, route_from_message)
+    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, NETNSA_FD, address_from_message, link_from_message, nsid_from_message,
+    route_from_message)
 # HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR and NetlinkFailure: what the engine and the modules ask of netlink
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_reader import (  # noqa: F401 pylint: disable=unused-import
     HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, NLM_F_ACK, NLM_F_REQUEST, NetlinkDumpInterrupted, NetlinkFailure, Reader,
@@ -40,9 +44,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_read
 
 RTM_GETLINK = 18
 RTM_GETADDR = 22
-RTM_NEWROUTE, RTM_GETROUTE = 24, 26
-NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
-RT_TABLE_COMPAT = 252  # rtm_table of a table beyond 255, which RTA_TABLE names
+RTM_GETROUTE = 26
 RTM_NEWNSID, RTM_GETNSID = 88, 90
 NSIDMSG_FD = struct.Struct('=B3xHHI')  # family, then the attribute NETNSA_FD
 DUMP_ATTEMPTS = 30
@@ -50,6 +52,13 @@ DUMP_PAUSE = 0.002  # seconds, doubled at each retry up to DUMP_PAUSE_MAX
 DUMP_PAUSE_MAX = 0.2
 FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6}
 NO_DATA = MappingProxyType({})
+# What a request may change of what a session read: a link's change reaches its addresses (a link
+# down drops IPv6 ones) and routes; an address brings its prefix and local routes. None: any other.
+STALE_AFTER = {requests.RTM_NEWLINK: ('links', 'addresses', 'routes'),
+               requests.RTM_DELLINK: ('links', 'addresses', 'routes'),
+               requests.RTM_NEWADDR: ('addresses', 'routes'), requests.RTM_DELADDR: ('addresses', 'routes'),
+               requests.RTM_NEWROUTE: ('routes',), requests.RTM_DELROUTE: ('routes',),
+               None: ('links', 'addresses', 'routes')}
 
 
 def allow_a_session_per_namespace():
@@ -159,14 +168,14 @@ class Session(LinkLayers):
         with namespaces.entered(fd):
             self.reader = Reader(label)
         self._ipr = None
-        self.touched = False  # a change went through this session since it was last read
+        self._stale = set()  # what changes through this session made stale of what it read
         self._addresses = None
         self._routes = {}
         _OPEN[fd] = self
 
     @property
     def ipr(self):
-        """pyroute2's socket for changes, opened in the namespace when first needed."""
+        """pyroute2's socket for the changes netlink_requests does not pack, opened when first needed."""
         if self._ipr is None:
             with namespaces.entered(self.fd):
                 # ext_ack: the kernel says why it refused ("A VXLAN device with the specified VNI
@@ -183,12 +192,24 @@ class Session(LinkLayers):
                 del _OPEN[self.fd]
             os.close(self.fd)
 
+    @property
+    def touched(self):
+        """A change went through this session since it was last read."""
+        return bool(self._stale)
+
+    @touched.setter
+    def touched(self, value):
+        self._stale = set(STALE_AFTER[None]) if value else set()
+
     def forget_state(self):
-        """Read everything again when next asked: changes were made since it was read."""
-        self.touched = False
-        self._forget_links()
-        self._addresses = None
-        self._routes = {}
+        """Read again, when next asked, what the changes made since it was read may have changed."""
+        stale, self._stale = self._stale, set()
+        if 'links' in stale:
+            self._forget_links()
+        if 'addresses' in stale:
+            self._addresses = None
+        if 'routes' in stale:
+            self._routes = {}
 
     def forget_addresses(self):
         """Read the addresses again when next asked (the kernel changes their flags as DAD runs)."""
@@ -248,32 +269,36 @@ class Session(LinkLayers):
                          msg_type=RTM_NEWNSID, msg_flags=NLM_F_REQUEST | NLM_F_ACK)
 
     # -- acting -------------------------------------------------------
-    def route_through_nexthop_object(self, identity, nhid, replace=False):
-        """Add (or replace) a route through nexthop object nhid, which pyroute2 cannot encode.
+    def send(self, what, request):
+        """Make one change: request is (message type, flags, body), from netlink_requests.
 
-        identity: family, dst, dst_len, src, src_len, tos, table, priority, scope, proto, type.
+        Through the session's own socket, answered with an acknowledgement:
+        no pyroute2, whose asyncio loop costs more than the kernel's work.
         """
-        self.touched = True
-        body = nexthop_route_request(identity, nhid)
-        flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | (NLM_F_REPLACE if replace else NLM_F_EXCL)
-        self.reader.request('%s route through nexthop object %d' % ('replace' if replace else 'add', nhid),
-                            RTM_NEWROUTE, body, None, flags)
+        msg_type, flags, body = request
+        self._stale.update(STALE_AFTER.get(msg_type, STALE_AFTER[None]))
+        self.reader.request(what, msg_type, body, None, NLM_F_REQUEST | NLM_F_ACK | flags)
 
     def index_of(self, name):
         """The ifindex of a link: as read, or fresh from the kernel if this plan makes it.
 
         A link the plan creates or moves has no index in the model (None) until
         the kernel gives it one; any other keeps the one read, which saves a
-        request per object (a lookup costs more than a whole dump of a small
-        namespace).
+        request per object.
         """
         known = self._planned_links.get(name) if self._planned_links is not None else None
         if known is not None and known['index'] is not None:
             return known['index']
-        found = self.ipr.link_lookup(ifname=name)
+        msg_type, flags, body = requests.find_link(name)
+        try:
+            found = self.reader.request('look up %s' % name, msg_type, body, link_from_message, NLM_F_REQUEST | flags)
+        except NetlinkFailure as exc:
+            if exc.code != errno.ENODEV:
+                raise
+            found = None
         if not found:
             raise NetlinkFailure('interface %s not found in %s' % (name, self.label))
-        return found[0]
+        return found[0]['index']
 
     def call(self, what, method, *args, **kwargs):
         self.touched = True
@@ -297,20 +322,6 @@ def session_on(fd, default=None):
     if fd not in _OPEN:
         raise NetlinkFailure('no namespace of this task is open on descriptor %s' % fd)
     return _OPEN[fd]
-
-
-def nexthop_route_request(identity, nhid):
-    """The rtmsg and attributes of a route through nexthop object nhid, which pyroute2 cannot encode."""
-    af = FAMILIES[identity['family']]
-    body = ROUTE_HEADER.pack(af, identity['dst_len'], identity['src_len'], identity['tos'],
-                             identity['table'] if identity['table'] < 256 else RT_TABLE_COMPAT,
-                             identity['proto'], identity['scope'], identity['type'], 0)
-    body += attribute(RTA_DST, socket.inet_pton(af, identity['dst'])) if identity['dst_len'] else b''
-    body += attribute(RTA_SRC, socket.inet_pton(af, identity['src'])) if identity['src_len'] else b''
-    body += attribute(RTA_TABLE, U32.pack(identity['table']))
-    body += attribute(RTA_PRIORITY, U32.pack(identity['priority']))
-    body += attribute(RTA_NH_ID, U32.pack(nhid))
-    return body
 
 
 class AbsentSession(LinkLayers):

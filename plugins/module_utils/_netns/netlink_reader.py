@@ -18,7 +18,7 @@ import socket
 import struct
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
-    NLMSG_HEADER, MalformedMessage, align)
+    NLMSG_HEADER, MalformedMessage, align, attributes)
 
 NETLINK_ROUTE = 0
 NLMSG_ERROR = 2
@@ -27,6 +27,9 @@ NLM_F_REQUEST = 0x1
 NLM_F_ACK = 0x4
 NLM_F_DUMP = 0x300
 NLM_F_DUMP_INTR = 0x10
+NLM_F_CAPPED, NLM_F_ACK_TLVS = 0x100, 0x200  # an error's flags: request not echoed; attributes follow
+SOL_NETLINK, NETLINK_CAP_ACK, NETLINK_EXT_ACK = 270, 10, 11
+NLMSGERR_ATTR_MSG = 1
 RECEIVE_SIZE = 1 << 16  # the kernel fills a dump's datagrams up to 32 KiB
 
 try:
@@ -108,6 +111,11 @@ class Reader(object):
         self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | getattr(socket, 'SOCK_CLOEXEC', 0),
                                   NETLINK_ROUTE)
         self.sock.bind((0, 0))
+        for option in (NETLINK_CAP_ACK, NETLINK_EXT_ACK):
+            try:
+                self.sock.setsockopt(SOL_NETLINK, option, 1)
+            except OSError:
+                pass  # before Linux 4.12 (4.3): refusals carry only the errno, and echo the request
         self.sequence = 0
 
     def close(self):
@@ -136,8 +144,10 @@ class Reader(object):
                     if kind == NLMSG_ERROR or kind == NLMSG_DONE:
                         code = -struct.unpack_from('=i', data, offset + NLMSG_HEADER.size)[0]
                         if code > 0:
-                            reason = describe_code(code)
-                            raise NetlinkFailure('%s in %s failed: %s' % (what, self.label, reason), reason, code)
+                            said = _extended_ack(data, offset, length, answer_flags) if kind == NLMSG_ERROR else None
+                            reason = '%s: %s' % (describe_code(code), said) if said else describe_code(code)
+                            raise NetlinkFailure('%s in %s failed: %s' % (what, self.label, reason), reason, code,
+                                                 said)
                         if interrupted_dump:
                             raise NetlinkDumpInterrupted()
                         return messages
@@ -149,3 +159,24 @@ class Reader(object):
                     if flags & NLM_F_DUMP != NLM_F_DUMP:
                         return messages
                 offset += align(length)
+
+
+def _extended_ack(data, offset, length, flags):
+    """The kernel's words in an error message ("Unknown device type"), or None.
+
+    After the errno comes the request's header (its body too, unless capped),
+    then, with NLM_F_ACK_TLVS, attributes: NLMSGERR_ATTR_MSG is the text.
+    """
+    if not flags & NLM_F_ACK_TLVS:
+        return None
+    start = offset + NLMSG_HEADER.size + 4
+    echoed = NLMSG_HEADER.size if flags & NLM_F_CAPPED else NLMSG_HEADER.unpack_from(data, start)[0]
+    try:
+        attrs = attributes(data, start + align(echoed), offset + length)
+    except MalformedMessage:
+        return None  # the errno alone still says what failed
+    where = attrs.get(NLMSGERR_ATTR_MSG)
+    if where is None:
+        return None
+    text = data[where[0]:where[0] + where[1]].split(b'\0', 1)[0].decode('utf-8', 'replace').rstrip('.')
+    return text or None

@@ -12,9 +12,9 @@ import ipaddress
 import time
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import PlanFailure, about, netns_of
 
-IFA_F_NODAD = 0x02
 IFA_F_DADFAILED = 0x08
 IFA_F_TENTATIVE = 0x40
 RT_SCOPE_UNIVERSE = 0
@@ -94,20 +94,18 @@ def plan(host, items, plan):
 @engine.operation('address.add')
 def add_address(session, interface, address, nodad=False):
     """Add address ('10.0.0.1/24') to interface; nodad: an IPv6 address usable at once."""
-    kwargs = _request(address)
-    if nodad:
-        kwargs['flags'] = IFA_F_NODAD
-    session.call('add %s' % address, 'addr', 'add', index=session.index_of(interface), **kwargs)
+    session.send('add %s' % address, _request(True, session, interface, address, nodad))
 
 
 @engine.operation('address.remove')
 def remove_address(session, interface, address):
-    session.call('remove %s' % address, 'addr', 'del', index=session.index_of(interface), **_request(address))
+    session.send('remove %s' % address, _request(False, session, interface, address))
 
 
-def _request(address):
+def _request(add, session, interface, address, nodad=False):
     address = ipaddress.ip_interface(u'%s' % address)
-    return dict(address=str(address.ip), prefixlen=address.network.prefixlen)
+    return requests.address(add, session.index_of(interface), address.version, address.ip,
+                            address.network.prefixlen, nodad)
 
 
 def _plan_add(plan, session, interface, address, dad):

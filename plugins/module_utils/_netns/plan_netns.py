@@ -11,6 +11,7 @@ __metaclass__ = type
 import os
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import argspec, namespaces, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Op, PlanFailure, operation
 
 OPTIONS = dict(
@@ -233,7 +234,7 @@ def _set_lo(host, name, fresh, state):
     session = host.session(name)
     # in a namespace this task just made, lo is known without asking
     index = LOOPBACK_IFINDEX if fresh else session.index_of('lo')
-    session.call('bring lo %s' % state, 'link', 'set', index=index, state=state)
+    session.send('bring lo %s' % state, requests.set_link(index=index, up=state == 'up'))
 
 
 @operation('netns.set_nsid')

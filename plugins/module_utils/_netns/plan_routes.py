@@ -21,6 +21,7 @@ __metaclass__ = type
 
 import ipaddress
 
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import validation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Op, about, netns_of, operation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.route_model import (  # noqa: F401 pylint: disable=unused-import
@@ -150,37 +151,25 @@ def _check_reachable(host, session, route, hop):
 
 @operation('route.request')
 def _request(session, command, route):
+    identity = route_identity(route)
+    if command == 'del':
+        identity['proto'] = 0  # any: the kernel deletes the route whoever made it
+    what = '%s route %s' % (command, label(route))
     if route.get('nhid') is not None and command != 'del':
-        # pyroute2 (0.7 and 0.9) cannot encode RTA_NH_ID: only undo ever puts such a route back
-        return session.route_through_nexthop_object(route_identity(route), route['nhid'],
-                                                    replace=command == 'replace')
-    kwargs = dict(dst=str(route['dest'].network_address), dst_len=route['dest'].prefixlen,
-                  table=route['table'], priority=route['metric'], scope=route['scope'],
-                  family=2 if route['family'] == 4 else 10)
-    if route.get('source_prefix'):
-        kwargs['src'] = str(route['source_prefix'].network_address)
-        kwargs['src_len'] = route['source_prefix'].prefixlen
-    if route.get('tos'):
-        kwargs['tos'] = route['tos']
-    if route.get('type', UNICAST) != UNICAST:
-        kwargs['type'] = route['type']
-    if command != 'del':
-        kwargs['proto'] = RTPROT_BOOT
-    if route.get('nexthops') and command != 'del':
-        kwargs['multipath'] = [_hop_request(session, hop) for hop in route['nexthops']]
-    elif not route.get('nexthops'):
-        kwargs.update(_path(session, route))
-    if route['source']:
-        kwargs['prefsrc'] = route['source']
-    session.call('%s route %s' % (command, label(route)), 'route', command, **kwargs)
-
-
-def _hop_request(session, hop):
-    return dict(_path(session, hop), hops=hop['weight'] - 1)
+        # only undo ever puts a route through a nexthop object back
+        return session.send(what, requests.route_through_nexthop_object(identity, route['nhid'],
+                                                                        replace=command == 'replace'))
+    path = nexthops = None
+    if not route.get('nexthops'):
+        path = _path(session, route)
+        identity['flags'] = path.pop('flags', 0)
+    elif command != 'del':
+        nexthops = [dict(_path(session, hop), hops=hop['weight'] - 1) for hop in route['nexthops']]
+    session.send(what, requests.route(command, identity, path, nexthops, route['source']))
 
 
 def _path(session, path):
-    """The request's gateway, interface and onlink flag of a route or one of its nexthops."""
+    """The request's gateway, interface (oif) and onlink flag of a route or one of its nexthops."""
     request = {}
     if path['gateway']:
         request['gateway'] = path['gateway']

@@ -16,6 +16,7 @@ import errno
 import random
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, netlink, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import PlanFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.links import kinds
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink import NetlinkFailure
@@ -77,16 +78,10 @@ def converge_attrs(host, plan, session, name, link, want):
 @engine.operation('link.set')
 def set_link(session, name, attrs):
     """Set attrs (mtu, mac, master by name, '' for none; up) on the link called name."""
-    kwargs = {}
-    if 'mtu' in attrs and attrs['mtu'] is not None:
-        kwargs['mtu'] = attrs['mtu']
-    if 'mac' in attrs and attrs['mac'] is not None:
-        kwargs['address'] = attrs['mac']
+    settings = dict(mtu=attrs.get('mtu'), mac=attrs.get('mac'), up=attrs.get('up'))
     if 'master' in attrs:
-        kwargs['master'] = session.index_of(attrs['master']) if attrs['master'] else 0
-    if 'up' in attrs:
-        kwargs['state'] = 'up' if attrs['up'] else 'down'
-    session.call('set link %s' % name, 'link', 'set', index=session.index_of(name), **kwargs)
+        settings['master'] = session.index_of(attrs['master']) if attrs['master'] else 0
+    session.send('set link %s' % name, requests.set_link(index=session.index_of(name), **settings))
 
 
 def create_settings(want, up=None):
@@ -122,9 +117,10 @@ def create_link(session, kind, name, settings, parent=None, device=None, master=
                 peer_up=False):
     """Make a link. parent, device, master: names, looked up as it is made.
 
-    peer: a veth's other end (ifname, mtu, address) in the namespace behind
-    peer_fd; peer_up brings it up after (the kernel ignores the admin state
-    given for the peer in RTM_NEWLINK).
+    settings: create_settings' (mtu, address, state), and the kind's own
+    (vlan_id, vxlan_*, ...). peer: a veth's other end (ifname, mtu, address)
+    in the namespace behind peer_fd; peer_up brings it up after (the kernel
+    ignores the admin state given for the peer in RTM_NEWLINK).
     """
     kwargs = dict(settings)
     if parent:
@@ -140,8 +136,12 @@ def create_link(session, kind, name, settings, parent=None, device=None, master=
     add_link(session, kind, name, **kwargs)
     if peer_up:
         # by name, as the kernel finds it itself (asking for its index first costs a request)
-        netlink.session_on(peer_fd, session).call('bring %s up' % peer['ifname'], 'link', 'set',
-                                                  ifname=peer['ifname'], state='up')
+        netlink.session_on(peer_fd, session).send('bring %s up' % peer['ifname'],
+                                                  requests.set_link(name=peer['ifname'], up=True))
+
+
+# what create_settings gives and the kernel takes without kind-specific data
+_PLAIN_SETTINGS = frozenset(('mtu', 'address', 'state', 'link', 'master', 'peer'))
 
 
 def add_link(session, kind, ifname, **kwargs):
@@ -153,8 +153,12 @@ def add_link(session, kind, ifname, **kwargs):
     would otherwise need a second run to settle.
     """
     bridge_mtu = kwargs.pop('mtu', None) if kind == 'bridge' else None
+    what = 'create %s %s' % (kind, ifname)
     try:
-        session.call('create %s %s' % (kind, ifname), 'link', 'add', ifname=ifname, kind=kind, **kwargs)
+        if _PLAIN_SETTINGS.issuperset(kwargs):
+            session.send(what, requests.new_link(kind, ifname, **_plain(kwargs)))
+        else:  # the kind's own data (vxlan, vlan, macvlan): pyroute2 knows how each is laid out
+            session.call(what, 'link', 'add', ifname=ifname, kind=kind, **kwargs)
     except NetlinkFailure as exc:
         # "Unknown device type", or no word at all from kernels without extended acks
         unknown_kind = exc.said == 'Unknown device type' or (exc.said is None and 'master' not in kwargs)
@@ -165,29 +169,42 @@ def add_link(session, kind, ifname, **kwargs):
         raise
     if bridge_mtu is not None:
         try:
-            session.call('set mtu of %s' % ifname, 'link', 'set', index=session.index_of(ifname), mtu=bridge_mtu)
+            session.send('set mtu of %s' % ifname, requests.set_link(name=ifname, mtu=bridge_mtu))
         except NetlinkFailure:
             delete_link(session, ifname)
             raise
 
 
+def _plain(kwargs):
+    """create_link's arguments as netlink_requests.link_settings' (and a veth's peer)."""
+    settings = dict(mtu=kwargs.get('mtu'), mac=kwargs.get('address'), master=kwargs.get('master'),
+                    parent=kwargs.get('link'))
+    if 'state' in kwargs:
+        settings['up'] = kwargs['state'] == 'up'
+    peer = kwargs.get('peer')
+    if peer is not None:
+        settings['peer'] = dict(name=peer['ifname'], mtu=peer.get('mtu'), mac=peer.get('address'),
+                                net_ns_fd=peer.get('net_ns_fd'))
+    return settings
+
+
 @engine.operation('link.delete')
 def delete_link(session, name):
-    session.call('delete %s' % name, 'link', 'del', index=session.index_of(name))
+    session.send('delete %s' % name, requests.delete_link(session.index_of(name)))
 
 
 @engine.operation('link.rename')
 def rename_link(session, current, new, up):
     """Rename a link that is down (older kernels rename no other), and set its admin state."""
-    session.call('rename %s to %s' % (current, new), 'link', 'set', index=session.index_of(current),
-                 ifname=new, state='up' if up else 'down')
+    session.send('rename %s to %s' % (current, new),
+                 requests.set_link(index=session.index_of(current), name=new, up=bool(up)))
 
 
 @engine.operation('link.move')
 def move_link(session, name, to_fd, back=False):
     """Move the link called name to the namespace behind to_fd."""
-    session.call('move %s%s' % (name, ' back' if back else ''), 'link', 'set', index=session.index_of(name),
-                 net_ns_fd=to_fd)
+    session.send('move %s%s' % (name, ' back' if back else ''),
+                 requests.set_link(index=session.index_of(name), net_ns_fd=to_fd))
 
 
 def plan_move(plan, source, target, name):

@@ -8,7 +8,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import socket
+
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, netlink
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
+    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, RTNEXTHOP, U32, attributes)
 
 DEFAULT_LINKS = (dict(name='eth0', index=1), dict(name='eth1', index=2))
 
@@ -51,6 +56,100 @@ class FakeSession(netlink.LinkLayers):
 
     def call(self, what, method, *args, **kwargs):
         self.calls.append((method,) + args + (kwargs,))
+
+    def send(self, what, request):
+        # recorded as call() records pyroute2's calls, and refused where a test's call() refuses
+        method, command, args = decoded(request)
+        return self.call(what, method, command, **args)
+
+
+FAMILY_NUMBER = {socket.AF_INET: 4, socket.AF_INET6: 6}
+LINK_ATTRS = {3: ('ifname', 'string'), 4: ('mtu', 'u32'), 1: ('address', 'mac'), 10: ('master', 'u32'),
+              5: ('link', 'u32'), 28: ('net_ns_fd', 'u32')}
+ROUTE_ATTRS = {1: 'dst', 2: 'src', 5: 'gateway', 7: 'prefsrc'}
+
+
+def decoded(request):
+    """A netlink_requests request as (object, command, arguments), in the words of pyroute2's calls."""
+    msg_type, flags, body = request
+    if msg_type in (requests.RTM_NEWLINK, requests.RTM_DELLINK):
+        command = 'del' if msg_type == requests.RTM_DELLINK else 'add' if flags & requests.NLM_F_CREATE else 'set'
+        return 'link', command, _link(body)
+    if msg_type in (requests.RTM_NEWADDR, requests.RTM_DELADDR):
+        family, prefixlen, addr_flags, dummy_scope, index = ADDRESS_HEADER.unpack_from(body)
+        attrs = attributes(body, ADDRESS_HEADER.size, len(body))
+        args = dict(index=index, address=_ip(body, attrs[1], family), prefixlen=prefixlen)
+        if addr_flags:
+            args['flags'] = addr_flags
+        return 'addr', 'add' if msg_type == requests.RTM_NEWADDR else 'del', args
+    command = 'del' if msg_type == requests.RTM_DELROUTE else 'replace' if flags & requests.NLM_F_REPLACE else 'add'
+    return 'route', command, _route(body)
+
+
+def _link(body):
+    dummy_family, dummy_type, index, flags, change = LINK_HEADER.unpack_from(body)
+    args = dict(index=index) if index else {}
+    if change:
+        args['state'] = 'up' if flags & 1 else 'down'
+    for kind, (offset, length) in attributes(body, LINK_HEADER.size, len(body)).items():
+        if kind == 18:  # IFLA_LINKINFO: the kind, and a veth's peer
+            info = attributes(body, offset, offset + length)
+            args['kind'] = body[info[1][0]:info[1][0] + info[1][1]].rstrip(b'\0').decode()
+            if 2 in info:
+                peer_at, peer_length = attributes(body, info[2][0], info[2][0] + info[2][1])[1]
+                args['peer'] = _link(body[peer_at:peer_at + peer_length])
+            continue
+        name, form = LINK_ATTRS[kind]
+        value = body[offset:offset + length]
+        args[name] = (value.rstrip(b'\0').decode() if form == 'string' else U32.unpack(value)[0] if form == 'u32'
+                      else ':'.join('%02x' % octet for octet in bytearray(value)))
+    return args
+
+
+def _ip(body, where, family):
+    offset, length = where
+    return socket.inet_ntop(family, body[offset:offset + length])
+
+
+def _route(body):
+    family, dst_len, src_len, tos, table, proto, scope, route_type, flags = ROUTE_HEADER.unpack_from(body)
+    attrs = attributes(body, ROUTE_HEADER.size, len(body))
+    args = dict(family=family, dst_len=dst_len, table=U32.unpack_from(body, attrs[15][0])[0],
+                priority=U32.unpack_from(body, attrs[6][0])[0], scope=scope)
+    args['dst'] = _ip(body, attrs[1], family) if 1 in attrs else '0.0.0.0' if family == socket.AF_INET else '::'
+    for kind, name in ROUTE_ATTRS.items():
+        if kind in attrs and kind != 1:
+            args[name] = _ip(body, attrs[kind], family)
+    if src_len:
+        args['src_len'] = src_len
+    if tos:
+        args['tos'] = tos
+    if proto:
+        args['proto'] = proto
+    if route_type != requests.RTN_UNICAST:
+        args['type'] = route_type
+    if flags:
+        args['flags'] = flags
+    if 4 in attrs:
+        args['oif'] = U32.unpack_from(body, attrs[4][0])[0]
+    if 30 in attrs:
+        args['nh_id'] = U32.unpack_from(body, attrs[30][0])[0]
+    if 9 in attrs:
+        args['multipath'] = []
+        offset, end = attrs[9][0], attrs[9][0] + attrs[9][1]
+        while offset < end:
+            length, hop_flags, hops, oif = RTNEXTHOP.unpack_from(body, offset)
+            hop = dict(hops=hops)
+            if oif:
+                hop['oif'] = oif
+            if hop_flags:
+                hop['flags'] = hop_flags
+            hop_attrs = attributes(body, offset + RTNEXTHOP.size, offset + length)
+            if 5 in hop_attrs:
+                hop['gateway'] = _ip(body, hop_attrs[5], family)
+            args['multipath'].append(hop)
+            offset += length
+    return args
 
 
 class FakeHost(object):

@@ -383,7 +383,7 @@ def test_plan_link_creates_then_converges_nothing():
     plan.apply()
     # a bridge's mtu is set once it exists, so that ports joining later do not lower it
     assert session.calls == [('link', 'add', dict(ifname='br0', kind='bridge', state='up')),
-                             ('link', 'set', dict(index=None, mtu=1400))]
+                             ('link', 'set', dict(ifname='br0', mtu=1400))]
     session = link_session(link('br0', 2, kind='bridge', mtu=1400, mac='02:ab:cd:00:00:01'))
     assert plan_links_for(session, dict(name='br0', kind='bridge', mtu=1400, mac='02:AB:CD:00:00:01'))[0] == []
 

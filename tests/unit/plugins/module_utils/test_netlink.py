@@ -207,3 +207,24 @@ def test_a_change_given_as_data_finds_the_other_namespace_by_its_descriptor():
     assert netlink.session_on(None, here) is here
     with pytest.raises(NetlinkFailure, match='no namespace of this task is open on descriptor 12345'):
         netlink.session_on(12345, here)
+
+
+def refusal_with_words(code, words, capped=True):
+    """An error answer as Linux 4.12+ sends it with NETLINK_EXT_ACK (and NETLINK_CAP_ACK) on."""
+    echoed = message(16, b'\0' * 16, 1, 5)[:16] if capped else message(16, b'\0' * 16, 1, 5)
+    text = netlink_messages.attribute(netlink_reader.NLMSGERR_ATTR_MSG, words.encode() + b'\0')
+    flags = netlink_reader.NLM_F_ACK_TLVS | (netlink_reader.NLM_F_CAPPED if capped else 0)
+    return message(2, struct.pack('=i', -code) + echoed + text, 1, flags)
+
+
+@pytest.mark.parametrize('capped', [True, False])
+def test_a_refusal_carries_the_kernels_own_words(capped):
+    with pytest.raises(NetlinkFailure) as failure:
+        reader([refusal_with_words(95, 'Unknown device type.', capped)]).request('create veth v0', 16, b'', None)
+    assert str(failure.value) == ('create veth v0 in netns t failed: Operation not supported (errno 95): '
+                                  'Unknown device type')
+    assert failure.value.said == 'Unknown device type' and failure.value.code == 95
+
+
+def test_an_acknowledgement_is_an_empty_answer():
+    assert reader([message(2, struct.pack('=i', 0) + b'\0' * 16)]).request('add', 20, b'', None, 5) == []

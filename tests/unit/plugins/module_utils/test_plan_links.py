@@ -249,7 +249,7 @@ def test_a_new_bridge_gets_its_mtu_once_it_exists():
     summaries, plan = planned(session, dict(name='br0', kind='bridge', mtu=9000))
     plan.apply()
     assert session.calls == [('link', 'add', dict(ifname='br0', kind='bridge', state='up')),
-                             ('link', 'set', dict(index=None, mtu=9000))]
+                             ('link', 'set', dict(ifname='br0', mtu=9000))]
 
 
 def test_other_kinds_get_their_mtu_at_creation():

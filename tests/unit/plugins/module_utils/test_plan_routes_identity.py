@@ -195,12 +195,10 @@ def test_a_group_nexthop_object_reads_as_its_nexthops():
 
 def test_undoing_a_change_of_an_nhid_route_puts_the_nexthop_object_back():
     fake = session(v4=[record('10.92.0.0', 16, gateway='10.1.0.9', nh_id=1, table=1000, priority=7)])
-    put_back = []
-    fake.route_through_nexthop_object = lambda identity, nhid, replace: put_back.append((identity, nhid, replace))
     plan = plan_for(fake, dict(dest='10.92.0.0/16', gateway='10.1.0.8', table='1000', metric=7))
     plan.changes[0].undo()
-    assert put_back == [(dict(family=4, dst='10.92.0.0', dst_len=16, src=None, src_len=0, tos=0, table=1000,
-                              priority=7, scope=0, proto=BOOT, type=1), 1, True)]
+    assert fake.calls == [('route', 'replace', dict(family=2, dst='10.92.0.0', dst_len=16, table=1000, priority=7,
+                                                    scope=0, proto=BOOT, nh_id=1))]
 
 
 def test_a_blackhole_of_the_same_identity_is_replaced_and_put_back():
