@@ -35,8 +35,8 @@ from types import MappingProxyType
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import namespaces
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
-    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, NETNSA_FD, address_from_message, link_from_message, nsid_from_message,
-    route_from_message)
+    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, NETNSA_FD, address_from_message, index_from_message, link_from_message,
+    nsid_from_message, route_from_message)
 # HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR and NetlinkFailure: what the engine and the modules ask of netlink
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_reader import (  # noqa: F401 pylint: disable=unused-import
     HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, NLM_F_ACK, NLM_F_REQUEST, NetlinkDumpInterrupted, NetlinkFailure, Reader,
@@ -291,14 +291,14 @@ class Session(LinkLayers):
             return known['index']
         msg_type, flags, body = requests.find_link(name)
         try:
-            found = self.reader.request('look up %s' % name, msg_type, body, link_from_message, NLM_F_REQUEST | flags)
+            found = self.reader.request('look up %s' % name, msg_type, body, index_from_message, NLM_F_REQUEST | flags)
         except NetlinkFailure as exc:
             if exc.code != errno.ENODEV:
                 raise
             found = None
         if not found:
             raise NetlinkFailure('interface %s not found in %s' % (name, self.label))
-        return found[0]['index']
+        return found[0]
 
     def call(self, what, method, *args, **kwargs):
         self.touched = True

@@ -191,6 +191,11 @@ def _message(data, offset, header, what):
     return offset + length, header.unpack_from(data, offset + NLMSG_HEADER.size)
 
 
+def index_from_message(data, offset):
+    """The ifindex of a link (RTM_NEWLINK) at data[offset:], its attributes unread."""
+    return _message(data, offset, LINK_HEADER, 'link')[1][2]
+
+
 def link_from_message(data, offset):
     """A link (RTM_NEWLINK) at data[offset:], as the planners read it."""
     end, (dummy_family, dummy_type, index, flags, dummy_change) = _message(data, offset, LINK_HEADER, 'link')
