@@ -35,7 +35,7 @@ from types import MappingProxyType
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import namespaces
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
-    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, NETNSA_FD, address_from_message, index_from_message, link_from_message,
+    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, NETNSA_FD, U32, address_from_message, attribute, index_from_message, link_from_message,
     nsid_from_message, route_from_message)
 # HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR and NetlinkFailure: what the engine and the modules ask of netlink
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_reader import (  # noqa: F401 pylint: disable=unused-import
@@ -43,6 +43,9 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_read
     describe, kernel_says, pyroute2_api)
 
 RTM_GETLINK = 18
+IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS = 29, 1 << 3
+# the links, without the counters (a third of each message) that no planner reads
+LINK_DUMP = LINK_HEADER.pack(socket.AF_UNSPEC, 0, 0, 0, 0) + attribute(IFLA_EXT_MASK, U32.pack(RTEXT_FILTER_SKIP_STATS))
 RTM_GETADDR = 22
 RTM_GETROUTE = 26
 RTM_NEWNSID, RTM_GETNSID = 88, 90
@@ -234,7 +237,7 @@ class Session(LinkLayers):
 
     def _read_links(self):
         links = list(self._dump(lambda: self.reader.dump(
-            'list links', RTM_GETLINK, LINK_HEADER.pack(socket.AF_UNSPEC, 0, 0, 0, 0), link_from_message)))
+            'list links', RTM_GETLINK, LINK_DUMP, link_from_message)))
         names = dict((link['index'], link['name']) for link in links)
         for link in links:
             link['master'] = names.get(link['master_index'])
@@ -269,14 +272,17 @@ class Session(LinkLayers):
                          msg_type=RTM_NEWNSID, msg_flags=NLM_F_REQUEST | NLM_F_ACK)
 
     # -- acting -------------------------------------------------------
-    def send(self, what, request):
+    def send(self, what, request, planned=False):
         """Make one change: request is (message type, flags, body), from netlink_requests.
 
         Through the session's own socket, answered with an acknowledgement:
         no pyroute2, whose asyncio loop costs more than the kernel's work.
+        planned: the request only brings up a link the plan's layer already
+        has up, so the links need not be read again for it (its addresses
+        and routes do: the kernel adds some as a link comes up).
         """
         msg_type, flags, body = request
-        self._stale.update(STALE_AFTER.get(msg_type, STALE_AFTER[None]))
+        self._stale.update(('addresses', 'routes') if planned else STALE_AFTER.get(msg_type, STALE_AFTER[None]))
         self.reader.request(what, msg_type, body, None, NLM_F_REQUEST | NLM_F_ACK | flags)
 
     def index_of(self, name):
@@ -298,6 +304,10 @@ class Session(LinkLayers):
             found = None
         if not found:
             raise NetlinkFailure('interface %s not found in %s' % (name, self.label))
+        if known is not None and name not in self._kernel_links:
+            # made by this plan: the kernel's answer holds until the namespace is read again (a name
+            # that was read may instead be about to go, replaced: its index is asked each time)
+            self.plan_link_update(name, index=found[0])
         return found[0]
 
     def call(self, what, method, *args, **kwargs):

@@ -137,7 +137,7 @@ def create_link(session, kind, name, settings, parent=None, device=None, master=
     if peer_up:
         # by name, as the kernel finds it itself (asking for its index first costs a request)
         netlink.session_on(peer_fd, session).send('bring %s up' % peer['ifname'],
-                                                  requests.set_link(name=peer['ifname'], up=True))
+                                                  requests.set_link(name=peer['ifname'], up=True), planned=True)
 
 
 # what create_settings gives and the kernel takes without kind-specific data

@@ -57,7 +57,7 @@ class FakeSession(netlink.LinkLayers):
     def call(self, what, method, *args, **kwargs):
         self.calls.append((method,) + args + (kwargs,))
 
-    def send(self, what, request):
+    def send(self, what, request, planned=False):
         # recorded as call() records pyroute2's calls, and refused where a test's call() refuses
         method, command, args = decoded(request)
         return self.call(what, method, command, **args)

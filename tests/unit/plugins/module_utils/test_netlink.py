@@ -228,3 +228,38 @@ def test_a_refusal_carries_the_kernels_own_words(capped):
 
 def test_an_acknowledgement_is_an_empty_answer():
     assert reader([message(2, struct.pack('=i', 0) + b'\0' * 16)]).request('add', 20, b'', None, 5) == []
+
+
+def session_reading(links, answers):
+    """A Session that read links, whose socket answers the next requests with answers."""
+    bare = netlink.Session.__new__(netlink.Session)
+    bare.label = 'netns t'
+    bare.reader = reader(answers)
+    bare._stale = set()
+    bare._read_links = lambda: [dict(link) for link in links]
+    return bare
+
+
+def test_a_link_this_plan_made_is_looked_up_once_and_then_known():
+    session = session_reading([dict(name='lo', index=1)], [link_message(2, 'eth0')])
+    session.plan_link('eth0', dict(index=None))
+    assert session.index_of('eth0') == 2 and session.index_of('eth0') == 2
+    assert len(session.reader.sock.sent) == 1 and session.link_name(2) == 'eth0'
+
+
+def test_a_link_the_plan_replaces_is_looked_up_each_time():
+    session = session_reading([dict(name='eth0', index=2)], [link_message(2, 'eth0'), link_message_seq(3, 'eth0', 2)])
+    session.plan_link('eth0', dict(index=None))  # the old eth0 goes, a new one comes
+    assert session.index_of('eth0') == 2 and session.index_of('eth0') == 3
+
+
+def test_bringing_up_a_planned_link_keeps_the_links_read():
+    acks = [message(2, struct.pack('=i', 0) + b'\0' * 16, sequence) for sequence in (1, 2)]
+    session = session_reading([dict(name='lo', index=1)], acks)
+    session.links()
+    session.send('bring eth0 up', (16, 0, b''), planned=True)
+    session.forget_state()
+    assert session._kernel_links is not None  # not read again
+    session.send('rename eth0', (16, 0, b''))
+    session.forget_state()
+    assert session._kernel_links is None
