@@ -191,6 +191,55 @@ def docker_bridge_cluster(hosts, hostvars, settings):
     return [_without_index(entry) for entry in cluster]
 
 
+# the settings that shape every host's entry, and so decide whether two hosts see the same cluster
+CLUSTER_WIDE = ('mode', 'cluster_cidr', 'subnet_prefix', 'cluster_cidr6', 'subnet6_prefix')
+
+
+def _view_key(hosts, settings):
+    return dict(hosts=list(hosts or []), **dict((name, settings.get(name)) for name in CLUSTER_WIDE))
+
+
+def docker_bridge_cluster_view(hosts, hostvars, settings):
+    """Every host's entry as its peers see it (from hostvars alone), computed once for the play.
+
+    Computed by every host, the cluster costs the controller O(H) a host (reading each host's
+    variables), O(H^2) in all: the role computes it once (set_fact, run_once) and each host takes
+    its peers from it with docker_bridge_peers. Only the calling host's cluster-wide settings are
+    used, as defaults; a host with other ones computes its own. None in mode none (no peers); an
+    error is kept, not raised, so that each host computes, and reports, its own.
+    """
+    if not _needs_underlay(settings):
+        return None
+    try:
+        cluster = []
+        for host in collections.OrderedDict.fromkeys(hosts or []):
+            variables = hostvars[host] if host in hostvars else {}
+            if variables.get('docker_bridge_state') != 'absent':
+                cluster.append(_host_entry(host, variables, settings, True))
+        plan_bridge.check_cluster(cluster, OVERLAP_REMEDY)
+        bridge_ipv6.check_cluster(cluster, 'give one of them docker_bridge_host_index or docker_bridge_subnet6')
+    except (ValidationError, AnsibleFilterError) as exc:
+        return dict(key=_view_key(hosts, settings), error=str(exc))
+    return dict(key=_view_key(hosts, settings), cluster=[_without_index(entry) for entry in cluster])
+
+
+@_filter_errors
+def docker_bridge_peers(view, hosts, hostvars, settings):
+    """The calling host's peers: the other hosts of its cluster, from the play's view if it fits.
+
+    The view fits when it was computed with the same hosts and cluster-wide settings; otherwise
+    (or if it had an error) the host computes its cluster itself, as docker_bridge_cluster.
+    """
+    if not _needs_underlay(settings):
+        return []
+    own = settings['host']
+    if not view or view.get('error') is not None or view.get('key') != _view_key(hosts, settings):
+        cluster = docker_bridge_cluster(hosts, hostvars, settings)
+    else:
+        cluster = view['cluster']
+    return [entry for entry in cluster if entry['host'] != own]
+
+
 def _needs_underlay(settings):
     return settings.get('mode') in ('host-gw', 'vxlan')
 
@@ -244,4 +293,5 @@ def docker_bridge_hosts_without_underlay(hosts, hostvars, settings):
 class FilterModule(object):
     def filters(self):
         return dict(docker_bridge_cluster=docker_bridge_cluster, docker_bridge_host=docker_bridge_host,
-                    docker_bridge_hosts_without_underlay=docker_bridge_hosts_without_underlay)
+                    docker_bridge_hosts_without_underlay=docker_bridge_hosts_without_underlay,
+                    docker_bridge_cluster_view=docker_bridge_cluster_view, docker_bridge_peers=docker_bridge_peers)

@@ -13,7 +13,8 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.linuxnet.netns.plugins.filter.docker_bridge import (
-    PlanError, docker_bridge_cluster, docker_bridge_host, docker_bridge_hosts_without_underlay)
+    PlanError, docker_bridge_cluster, docker_bridge_cluster_view, docker_bridge_host, docker_bridge_hosts_without_underlay,
+    docker_bridge_peers)
 
 SETTINGS = dict(host='h1', state='present', interface='dbr0', cluster_cidr='10.88.0.0/16', subnet_prefix=24,
                 mtu=None, mode='host-gw', vxlan_interface='vxlan-dbr0', vxlan_vni=42, vxlan_port=4789,
@@ -147,3 +148,42 @@ def test_facts_are_gathered_only_where_no_underlay_is_known():
     assert docker_bridge_hosts_without_underlay(hosts, hostvars, settings(state='absent')) == []
     assert docker_bridge_hosts_without_underlay([], hostvars, settings()) == []
 
+
+
+# ---- the play's view: the cluster computed once, each host's peers taken from it ---------------------
+
+def peers(view, hostvars=None, **values):
+    hostvars = LAB if hostvars is None else hostvars
+    return docker_bridge_peers(view, sorted(hostvars), hostvars, settings(**values))
+
+
+def test_peers_from_the_view_are_the_cluster_without_the_host():
+    view = docker_bridge_cluster_view(sorted(LAB), LAB, settings())
+    for host in sorted(LAB):
+        assert peers(view, host=host) == [entry for entry in cluster(host=host) if entry['host'] != host]
+
+
+def test_peers_read_no_hostvars_when_the_view_fits():
+    view = docker_bridge_cluster_view(sorted(LAB), LAB, settings())
+    hostvars = _CountedHostvars(LAB)
+    assert [entry['host'] for entry in docker_bridge_peers(view, sorted(LAB), hostvars, settings(host='h2'))] \
+        == ['h1', 'h3']
+    assert hostvars.read == []
+
+
+def test_a_host_with_other_cluster_settings_computes_its_own():
+    view = docker_bridge_cluster_view(sorted(LAB), LAB, settings())
+    assert subnets(peers(view, host='h2', cluster_cidr='10.99.0.0/16')) == {'h1': '10.99.11.0/24',
+                                                                             'h3': '10.99.13.0/24'}
+    assert peers(view, host='h2', mode='none') == []
+    assert peers(None, host='h2') == peers(view, host='h2')
+    assert docker_bridge_cluster_view(sorted(LAB), LAB, settings(mode='none')) is None
+
+
+def test_an_error_of_the_view_is_each_hosts_own():
+    hostvars = dict(LAB, h4=dict(ansible_host='h4.example'))
+    view = docker_bridge_cluster_view(sorted(hostvars), hostvars, settings())
+    assert 'h4 has no IPv4 underlay address' in view['error']
+    with pytest.raises(PlanError, match='h4 has no IPv4 underlay address'):
+        peers(view, hostvars)
+    assert peers(view, hostvars, mode='none') == []
