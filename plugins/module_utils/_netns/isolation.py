@@ -31,13 +31,9 @@ __metaclass__ = type
 
 import os
 import re
-import socket
-import struct
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, namespaces
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
-    LINK_HEADER, NLMSG_HEADER, attribute, attributes)
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_reader import NLM_F_ACK, NLM_F_REQUEST
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 MODULE_OPTIONS = dict(
@@ -52,12 +48,8 @@ PORT_OPTIONS = dict(
 )
 
 _REGISTRY = re.compile(r'^docker_bridge\.(?P<name>[A-Za-z0-9_.-]+)\.json$')
-RTM_GETLINK, RTM_SETLINK = 18, 19
-IFLA_IFNAME, IFLA_PROTINFO = 3, 12
 # the bridge port flags the stage sets, by their IFLA_BRPORT_ attribute (all u8)
 PORT_FLAGS = (('hairpin', 4), ('isolated', 33))
-NLA_F_NESTED = 0x8000
-AF_BRIDGE = getattr(socket, 'AF_BRIDGE', 7)
 BR_NETFILTER = '/proc/sys/net/bridge/bridge-nf-call-iptables'
 
 
@@ -153,29 +145,10 @@ def forward_rules(spec):
 
 # -- bridge ports (the stage) -------------------------------------------------------------
 
-def _port_from_message(data, offset):
-    length = NLMSG_HEADER.unpack_from(data, offset)[0]
-    end = offset + length
-    attrs = attributes(data, offset + NLMSG_HEADER.size + LINK_HEADER.size, end)
-    name = None
-    if IFLA_IFNAME in attrs:
-        start, size = attrs[IFLA_IFNAME]
-        name = bytes(data[start:start + size]).rstrip(b'\0').decode('utf-8', 'replace')
-    flags = {}
-    if IFLA_PROTINFO in attrs:
-        start, size = attrs[IFLA_PROTINFO]
-        info = attributes(data, start, start + size)
-        for flag, kind in PORT_FLAGS:
-            if kind in info:
-                flags[flag] = bool(struct.unpack_from('=B', data, info[kind][0])[0])
-    return name, flags
-
-
 def read_port_flags(session):
     """{port name: {flag: bool}} of every bridge port of the session's namespace."""
-    answers = session.reader.dump('list bridge ports', RTM_GETLINK, LINK_HEADER.pack(AF_BRIDGE, 0, 0, 0, 0),
-                                  _port_from_message)
-    return dict((name, flags) for name, flags in answers if name is not None)
+    return dict((name, dict((flag, bool(found[kind])) for flag, kind in PORT_FLAGS if kind in found))
+                for name, found in session.bridge_ports().items() if name is not None)
 
 
 def bridged_through_iptables(session):
@@ -219,10 +192,6 @@ def plan_ports(host, items, plan):
 @engine.operation('bridge_port.set')
 def set_port_flags(session, name, flags):
     """Set the bridge port flags (PORT_FLAGS: hairpin, isolated) of port name, as `bridge link set` does."""
-    session.touched = True
     kinds = dict(PORT_FLAGS)
-    protinfo = b''.join(attribute(kinds[flag], struct.pack('=B', 1 if value else 0))
-                        for flag, value in sorted(flags.items()))
-    body = (LINK_HEADER.pack(AF_BRIDGE, 0, session.index_of(name), 0, 0)
-            + attribute(IFLA_PROTINFO | NLA_F_NESTED, protinfo))
-    session.reader.request('set the port flags of %s' % name, RTM_SETLINK, body, None, NLM_F_REQUEST | NLM_F_ACK)
+    session.send('set the port flags of %s' % name,
+                 requests.bridge_port(session.index_of(name), dict((kinds[flag], value) for flag, value in flags.items())))

@@ -35,7 +35,7 @@ from types import MappingProxyType
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import namespaces
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
-    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, NETNSA_FD, U32, address_from_message, attribute, index_from_message, link_from_message,
+    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, NETNSA_FD, U32, address_from_message, attribute, bridge_port_from_message, index_from_message, link_from_message,
     nsid_from_message, route_from_message)
 # HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR and NetlinkFailure: what the engine and the modules ask of netlink
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_reader import (  # noqa: F401 pylint: disable=unused-import
@@ -61,6 +61,7 @@ STALE_AFTER = {requests.RTM_NEWLINK: ('links', 'addresses', 'routes'),
                requests.RTM_DELLINK: ('links', 'addresses', 'routes'),
                requests.RTM_NEWADDR: ('addresses', 'routes'), requests.RTM_DELADDR: ('addresses', 'routes'),
                requests.RTM_NEWROUTE: ('routes',), requests.RTM_DELROUTE: ('routes',),
+               requests.RTM_SETLINK: ('links',),  # a bridge port's flags
                None: ('links', 'addresses', 'routes')}
 
 
@@ -174,6 +175,7 @@ class Session(LinkLayers):
         self._stale = set()  # what changes through this session made stale of what it read
         self._addresses = None
         self._routes = {}
+        self._bridge_ports = None
         _OPEN[fd] = self
 
     @property
@@ -209,6 +211,7 @@ class Session(LinkLayers):
         stale, self._stale = self._stale, set()
         if 'links' in stale:
             self._forget_links()
+            self._bridge_ports = None
         if 'addresses' in stale:
             self._addresses = None
         if 'routes' in stale:
@@ -255,6 +258,14 @@ class Session(LinkLayers):
             self._routes[family] = list(self._dump(lambda: self.reader.dump(
                 'list routes', RTM_GETROUTE, ROUTE_HEADER.pack(af, 0, 0, 0, 0, 0, 0, 0, 0), route_from_message)))
         return self._routes[family]
+
+    def bridge_ports(self):
+        """{port name: {IFLA_BRPORT_ attribute: value}} of every bridge port of the namespace, read once."""
+        if self._bridge_ports is None:
+            msg_type, flags, body = requests.bridge_ports()
+            self._bridge_ports = dict(self._dump(lambda: self.reader.dump(
+                'list bridge ports', msg_type, body, bridge_port_from_message)))
+        return self._bridge_ports
 
     def nsid_of(self, fd):
         """The id this namespace gives the namespace behind fd, or None if it gave none."""

@@ -32,6 +32,7 @@ ADDRESS_HEADER = struct.Struct('=BBBBI')  # ifaddrmsg: family, prefix length, fl
 ROUTE_HEADER = struct.Struct('=BBBBBBBBI')  # rtmsg
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_OPERSTATE, IFLA_LINKINFO = 1, 3, 4, 5, 10, 16, 18
 IFLA_LINK_NETNSID, IFLA_MIN_MTU, IFLA_MAX_MTU = 37, 50, 51
+IFLA_PROTINFO = 12
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST, IFA_FLAGS = 1, 2, 4, 8
 RTA_DST, RTA_SRC, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_METRICS = 1, 2, 4, 5, 6, 7, 8
@@ -324,6 +325,20 @@ def route_from_message(data, offset):
         'metrics': _metrics(data, attrs) if RTA_METRICS in attrs else None,
         'encap_type': _u16(data, attrs, RTA_ENCAP_TYPE) if RTA_ENCAP_TYPE in attrs else None,
     }
+
+
+def bridge_port_from_message(data, offset):
+    """(name, {IFLA_BRPORT_ attribute: its u8 value}) of a bridge port (an AF_BRIDGE RTM_NEWLINK)."""
+    end, dummy_header = _message(data, offset, LINK_HEADER, 'bridge port')
+    attrs = attributes(data, offset + NLMSG_HEADER.size + LINK_HEADER.size, end)
+    flags = {}
+    if IFLA_PROTINFO in attrs:
+        start, size = attrs[IFLA_PROTINFO]
+        info = attributes(data, start, start + size)
+        for kind in info:
+            if info[kind][1] == 1:
+                flags[kind] = U8.unpack_from(data, info[kind][0])[0]
+    return _string(data, attrs, IFLA_IFNAME), flags
 
 
 def nsid_from_message(data, offset):

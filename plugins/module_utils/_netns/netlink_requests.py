@@ -24,14 +24,16 @@ import socket
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
     ADDRESS_HEADER, IFF_UP, IFLA_ADDRESS, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO, IFLA_MASTER,
     IFLA_MTU, IFA_ADDRESS, IFA_LOCAL, LINK_HEADER, ROUTE_HEADER, RTA_DST, RTA_GATEWAY, RTA_MULTIPATH, RTA_NH_ID,
-    RTA_OIF, RTA_PREFSRC, RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTNEXTHOP, U32, attribute)
+    RTA_OIF, RTA_PREFSRC, RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTNEXTHOP, U8, U32, attribute)
 
-RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK = 16, 17, 18
+RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK = 16, 17, 18, 19
 RTM_NEWADDR, RTM_DELADDR = 20, 21
 RTM_NEWROUTE, RTM_DELROUTE = 24, 25
 NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
 IFLA_INFO_DATA, VETH_INFO_PEER, IFLA_NET_NS_FD = 2, 1, 28
 IFA_F_NODAD = 0x02
+IFLA_PROTINFO, NLA_F_NESTED = 12, 0x8000
+AF_BRIDGE = getattr(socket, 'AF_BRIDGE', 7)
 RT_TABLE_COMPAT = 252  # rtm_table of a table beyond 255, which RTA_TABLE names
 RTPROT_BOOT = 3  # what `ip route add` marks its routes with
 RTN_UNICAST = 1
@@ -89,6 +91,18 @@ def new_link(kind, name, peer=None, **settings):
 
 def delete_link(index):
     return RTM_DELLINK, 0, link_settings(index=index)
+
+
+def bridge_port(index, flags):
+    """Set a bridge port's flags, as `bridge link set` does: flags {IFLA_BRPORT_ attribute: bool} (u8 each)."""
+    protinfo = b''.join(attribute(kind, U8.pack(1 if value else 0)) for kind, value in sorted(flags.items()))
+    body = LINK_HEADER.pack(AF_BRIDGE, 0, index, 0, 0) + attribute(IFLA_PROTINFO | NLA_F_NESTED, protinfo)
+    return RTM_SETLINK, 0, body
+
+
+def bridge_ports():
+    """Ask for every bridge port of the namespace, with its flags (IFLA_PROTINFO)."""
+    return RTM_GETLINK, 0, LINK_HEADER.pack(AF_BRIDGE, 0, 0, 0, 0)
 
 
 def find_link(name):

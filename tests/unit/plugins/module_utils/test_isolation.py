@@ -72,12 +72,17 @@ def test_the_other_networks_are_read_from_the_registry_names(tmp_path):
 
 def test_a_bridge_port_dump_is_decoded():
     from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
-        LINK_HEADER, NLMSG_HEADER, attribute)
+        LINK_HEADER, NLMSG_HEADER, attribute, bridge_port_from_message)
     import struct
     body = LINK_HEADER.pack(7, 0, 5, 0, 0) + attribute(3, b've-a\0') + attribute(
         12 | 0x8000, attribute(1, b'\x03') + attribute(4, b'\x00') + attribute(33, struct.pack('=B', 1)))
     data = NLMSG_HEADER.pack(NLMSG_HEADER.size + len(body), 16, 0, 1, 0) + body
-    assert isolation._port_from_message(data, 0) == ('ve-a', dict(isolated=True, hairpin=False))
+    assert bridge_port_from_message(data, 0) == ('ve-a', {1: 3, 4: 0, 33: 1})
+
+    class Ports(object):
+        def bridge_ports(self):
+            return dict([bridge_port_from_message(data, 0)])
+    assert isolation.read_port_flags(Ports()) == {'ve-a': dict(isolated=True, hairpin=False)}
 
 
 def test_icc_false_also_drops_bridge_to_itself_unless_dnat():
@@ -86,27 +91,26 @@ def test_icc_false_also_drops_bridge_to_itself_unless_dnat():
     assert 'oifname "dbr0" ct status' not in ' '.join(chains(plan([dict(name='a')]))['forward.dbr0'])
 
 
-class _Reader(object):
-    def __init__(self, ports):
-        self.ports, self.dumps, self.requests = ports, 0, []
-
-    def dump(self, what, msg_type, body, decode):
-        self.dumps += 1
-        return list(self.ports.items())
-
-    def request(self, what, msg_type, body, decode, flags):
-        self.requests.append(body)
-
-
 class _Session(object):
+    """The bridge ports as read (flags by name, as isolation.read_port_flags gives them), changes recorded."""
+
     exists = True
     fd = None
     label = "the module's own namespace"
-    touched = False
 
     def __init__(self, ports, links):
-        self.reader = _Reader(ports)
+        kinds = dict(isolation.PORT_FLAGS)
+        self.ports = dict((name, dict((kinds[flag], int(value)) for flag, value in flags.items()))
+                          for name, flags in ports.items())
         self.links = links
+        self.dumps, self.sent = 0, []
+
+    def bridge_ports(self):
+        self.dumps += 1
+        return self.ports
+
+    def send(self, what, request):
+        self.sent.append(request)
 
     def kernel_link(self, name):
         return {'name': name} if name in self.links else None
@@ -140,10 +144,10 @@ def test_ports_are_read_once_and_set_only_where_they_differ(monkeypatch):
     plan = _planned(session, items, None, monkeypatch)
     assert [change.summary for change in plan.changes] == ['set bridge port ve-b hairpin on',
                                                            'set bridge port ve-new hairpin on']
-    assert session.reader.dumps == 1
+    assert session.dumps == 1
     assert plan.before['ve-b port'] == dict(hairpin=False, isolated=False)
     plan.apply()
-    assert len(session.reader.requests) == 2 and session.touched
+    assert [request[:2] for request in session.sent] == [(19, 0), (19, 0)]
 
 
 def test_icc_false_isolates_ports_unless_br_netfilter_calls_iptables(monkeypatch):
