@@ -61,6 +61,18 @@ def loadavg():
         return source.read().split()[:3]
 
 
+def neighbour_table_refusals():
+    """How often the machine's IPv4 neighbour table was full (arp_cache's table_fulls, over all CPUs).
+
+    Every namespace of the machine, so every lab host, learns into that one table; when it is full a
+    host does not answer ARP. tests/lab/lab.sh keeps the underlay's entries out of it (permanent).
+    """
+    with open('/proc/net/stat/arp_cache') as source:
+        rows = [line.split() for line in source]
+    column = rows[0].index('table_fulls')
+    return sum(int(row[column], 16) for row in rows[1:])
+
+
 def children_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -144,7 +156,7 @@ def peers_seen(state, mode):
     return len(routes), len(flood)
 
 
-def verify(state, hosts, containers, mode):
+def verify(state, hosts, containers, mode, refusals_before):
     problems = []
     last = 'h%d' % hosts
     for host in ('h1', last):
@@ -160,7 +172,8 @@ def verify(state, hosts, containers, mode):
     ping = lab(state, 'ssh', '-F', os.path.join(state, 'ssh_config'), 'h1',
                'ip netns exec c1 ping -c 1 -W 3 %s' % target, check=False)
     if ping.returncode != 0:
-        problems.append('h1:c1 cannot ping %s:c%d (%s)' % (last, containers, target))
+        problems.append('h1:c1 cannot ping %s:c%d (%s; the machine\'s neighbour table was full %d times '
+                        'during this lab)' % (last, containers, target, neighbour_table_refusals() - refusals_before))
     if problems:
         raise RuntimeError('; '.join(problems))
     return routes, flood
@@ -172,13 +185,14 @@ def one_lab(mode, hosts, containers, collections_path, profile_dir):
     if os.path.exists(state):
         subprocess.run([LAB, 'down', state], check=False, stdout=subprocess.DEVNULL)
     started = time.monotonic()
+    refusals_before = neighbour_table_refusals()
     try:
         subprocess.run([LAB, 'up', str(hosts), state], check=True, stdout=subprocess.DEVNULL, timeout=TIMEOUT)
         result['lab_up_s'] = time.monotonic() - started
         usage_log = write_inputs(state, hosts, containers, mode)
         phases = result['phases']
         phases['converge'] = play(state, hosts, 'all', collections_path, usage_log)
-        result['peers_h1'] = verify(state, hosts, containers, mode)
+        result['peers_h1'] = verify(state, hosts, containers, mode, refusals_before)
         phases['rerun'] = play(state, hosts, 'all', collections_path, usage_log)
         if phases['rerun']['changed']:
             raise RuntimeError('rerun reported changed=%d, not 0' % phases['rerun']['changed'])
@@ -198,6 +212,7 @@ def one_lab(mode, hosts, containers, collections_path, profile_dir):
     except (RuntimeError, subprocess.SubprocessError, IndexError) as exc:
         result['error'] = str(exc)
     finally:
+        result['neighbour_table_full'] = neighbour_table_refusals() - refusals_before
         subprocess.run([LAB, 'down', state], check=False, stdout=subprocess.DEVNULL)
     return result
 

@@ -24,6 +24,7 @@ declare -A command=(
   [role]="tests/lab/role-test.sh"
   [firewall-role]="tests/lab/firewall-role-test.sh"
   [node-removal]="tests/lab/node-removal-test.sh"
+  [neighbours]="tests/lab/neighbour-table-test.sh"
   [dualstack]="tests/lab/dualstack-test.sh"
   [molecule]="tests/molecule.sh test"
   [sanity]="tests/sanity/run.sh"
@@ -38,7 +39,7 @@ declare -A command=(
 # once per pyroute2: PyPI's (.venv, lane 2) and Debian's (/usr/bin/python3, lane 1), about half
 # each. controllers: 4 cores as controller (seed playbooks, the role, one ansible-test target each).
 lane1=(vm integration-debian controllers units)
-lane2=(integration role firewall-role dualstack node-removal sanity playbooks become molecule lint docs package)
+lane2=(integration role firewall-role dualstack node-removal neighbours sanity playbooks become molecule lint docs package)
 
 run_suite() {
   local suite=$1 started=$SECONDS status

@@ -25,6 +25,30 @@ max_hosts=244               # 10 + 244 = 254, the last usable address of br0's /
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
 
+# The underlay's MAC of an address: 02:00 and its four bytes (198.18.0.11 -> 02:00:c6:12:00:0b), so
+# that every end of br0 can know every other's before any packet, with no ARP.
+mac_of() {
+  local IFS=.
+  # shellcheck disable=SC2086  # split on the dots
+  printf '02:00:%02x:%02x:%02x:%02x' $1
+}
+
+# The underlay's neighbours, made permanent: every host (and the gateway) gets an entry for each
+# address of etc-hosts on 198.18.0.0/24 but its own. All the namespaces of the machine share ONE
+# IPv4 neighbour table, whose limit gc_thresh3 (1024 by default, settable only in the machine's
+# own namespace) counts every learnt entry of every namespace, and a host that floods (vxlan: to
+# every peer) learns every other host's address: 40 hosts alone overflowed it, and a host whose
+# table is full does not answer ARP (it cannot add the asker). Permanent entries do not count
+# towards that limit (Linux >= 5.0); the overlays' and containers' neighbours still do.
+static_underlay() {  # static_underlay STATE OWN_ADDRESS DEVICE: ip -batch lines
+  local address _
+  while read -r address _; do
+    case $address in "$lab_prefix".*) ;; *) continue ;; esac
+    [ "$address" != "$2" ] || continue
+    echo "neigh replace $address lladdr $(mac_of "$address") dev $3 nud permanent"
+  done <"$1/etc-hosts"
+}
+
 state_dir() {
   local dir=${1:-${LAB_STATE_DIR:-/tmp/linuxnet-netns-lab}}
   realpath -m -- "$dir"
@@ -124,9 +148,10 @@ setup_main() {
   ip -n lab link set lo up
   ip -n upstream link set lo up
 
-  ip -n lab link add br0 type bridge
+  ip -n lab link add br0 address "$(mac_of "$lab_gw")" type bridge
   ip -n lab addr add "$lab_gw/24" dev br0
   ip -n lab link set br0 up
+  static_underlay "$state" "$lab_gw" br0 | ip -n lab -batch -
   # The lab namespace routes between the hosts and upstream; it does no NAT.
   ip netns exec lab sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward'
 
@@ -183,7 +208,7 @@ setup_main() {
 host_main() {
   local name=$1 ip=$2 state=$3
   # The cable to br0, made while /run/netns still shows the sandbox's "lab".
-  ip link add eth0 type veth peer name "veth-$name" netns lab
+  ip link add eth0 address "$(mac_of "$ip")" type veth peer name "veth-$name" netns lab
   ip -n lab link set "veth-$name" master br0 up
   # The host's own view. /etc, /var/lib and /root: overlays, so that what a playbook writes
   # there (systemd units, the code netns_bridge leaves for boot, ansible's ~/.ansible/tmp) lands
@@ -214,6 +239,7 @@ EOF
   ip link set lo up
   ip addr add "$ip/24" dev eth0
   ip link set eth0 up
+  static_underlay "$state" "$ip" eth0 | ip -batch -
   ip route add default via "$lab_gw"
   # sshd exits if ListenAddress is not (yet) a local address: it is, from here on.
   exec /usr/sbin/sshd -D -e -f "$state/sshd_config" \

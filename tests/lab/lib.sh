@@ -85,7 +85,8 @@ finish() {
   return $status
 }
 
-# run_modes NAME TITLE: test_mode once per mode, each on a fresh lab of the 3 hosts, then the verdict:
+# run_modes NAME TITLE: test_mode once per mode, each on a fresh lab of $hosts (3 unless the script
+# sets more), then the verdict:
 # NAME's last line says "all passed", or the script exits 1 after counting the failures
 run_modes() {
   local name=$1 title=$2
@@ -94,7 +95,7 @@ run_modes() {
     if [ -e "$state" ]; then echo "$state exists: a lab is up there (tests/lab/lab.sh down $state)" >&2; exit 1; fi
     step_started=$SECONDS
     echo "== $title, mode $mode, lab in $state"
-    "$lab" up 3 "$state" >/dev/null
+    "$lab" up "${#hosts[@]}" "$state" >/dev/null
     test_mode
     finish
   done
