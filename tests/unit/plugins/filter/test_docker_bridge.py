@@ -149,7 +149,6 @@ def test_facts_are_gathered_only_where_no_underlay_is_known():
     assert docker_bridge_hosts_without_underlay([], hostvars, settings()) == []
 
 
-
 # ---- the play's view: the cluster computed once, each host's peers taken from it ---------------------
 
 def peers(view, hostvars=None, **values):
@@ -173,8 +172,8 @@ def test_peers_read_no_hostvars_when_the_view_fits():
 
 def test_a_host_with_other_cluster_settings_computes_its_own():
     view = docker_bridge_cluster_view(sorted(LAB), LAB, settings())
-    assert subnets(peers(view, host='h2', cluster_cidr='10.99.0.0/16')) == {'h1': '10.99.11.0/24',
-                                                                             'h3': '10.99.13.0/24'}
+    assert subnets(peers(view, host='h2', cluster_cidr='10.99.0.0/16')) == {
+        'h1': '10.99.11.0/24', 'h3': '10.99.13.0/24'}
     assert peers(view, host='h2', mode='none') == []
     assert peers(None, host='h2') == peers(view, host='h2')
     assert docker_bridge_cluster_view(sorted(LAB), LAB, settings(mode='none')) is None

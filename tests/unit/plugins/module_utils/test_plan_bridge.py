@@ -281,7 +281,7 @@ def test_first_overlap_compares_every_pair_in_effect():
     generator = random.Random(18)
     for dummy_round in range(300):
         networks = [ipaddress.ip_network(u'10.%d.%d.0/%d' % (generator.randrange(4), generator.randrange(256),
-                                                              generator.choice((16, 20, 24, 26))), strict=False)
+                                                             generator.choice((16, 20, 24, 26))), strict=False)
                     for dummy in range(generator.randrange(1, 8))]
         pairwise = any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1:])
         found = bridge_containers.first_overlap(networks)
