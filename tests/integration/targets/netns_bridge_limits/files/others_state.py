@@ -75,10 +75,13 @@ def main(registry_dir, network, prefix, *containers):
                 clean(route) for route in run_json(*ip, family, '-j', 'route', 'show', 'table', 'all') or []
                 if theirs(route.get('dev')) and route.get('type') not in ('multicast', 'anycast')
                 and not link_local(route)]
-        # their state (REACHABLE, STALE, FAILED without an address) moves with time, not with tasks
+        # only the entries someone set (PERMANENT, NOARP): learnt ones come and go with time and with
+        # the neighbour tables' garbage collection, which counts the entries of every namespace on the
+        # machine (gc_thresh1): another suite's containers can age these out between two snapshots
         state[where + ' neighbours'] = sorted(
             '%s dev %s lladdr %s' % (entry['dst'], entry['dev'], entry['lladdr'])
-            for entry in run_json(*ip, '-j', 'neigh', 'show') or [] if theirs(entry.get('dev')) and entry.get('lladdr'))
+            for entry in run_json(*ip, '-j', 'neigh', 'show') or [] if theirs(entry.get('dev')) and entry.get('lladdr')
+            and set(entry.get('state') or ()) & {'PERMANENT', 'NOARP'})
     ruleset = []
     for entry in (run_json('nft', '-j', 'list', 'ruleset') or {}).get('nftables', []):
         kind, body = next(iter(entry.items()))
