@@ -25,6 +25,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns import (
     plan_netns, plan_resolv, plan_routes)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ipv6
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import isolation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ports
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import (
     checked_address, checked_network, given)
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Stage
@@ -77,11 +78,14 @@ def _plan_veths(host, items, plan):
 
 
 # (stage, key of plan_bridge's plan, planner, its item options); in the order the role's tasks had
+# The bridge (and vxlan device) before the namespaces: removed first, its ports go with it in the
+# request, where removed after the namespaces it waits for the kernel to dismantle them (benchmark,
+# issue 18: 0.55-0.64 s against 0.24-0.41 s for 500 containers)
 STAGES = (
-    ('netns', 'netns', plan_netns.plan, plan_netns.OPTIONS),
     ('links', 'links', plan_links.plan_link, plan_links.LINK_OPTIONS),
+    ('netns', 'netns', plan_netns.plan, plan_netns.OPTIONS),
     ('veths', 'veths', _plan_veths, plan_links.VETH_OPTIONS),
-    ('bridge_ports', 'bridge_ports', isolation.plan_ports, isolation.PORT_OPTIONS),
+    ('bridge_ports', 'bridge_ports', bridge_ports.plan_ports, bridge_ports.PORT_OPTIONS),
     ('addresses', 'addresses', plan_addresses.plan, plan_addresses.OPTIONS),
     ('routes', 'routes', plan_routes.plan, plan_routes.OPTIONS),
     ('resolv', 'resolv', plan_resolv.plan, plan_resolv.OPTIONS),

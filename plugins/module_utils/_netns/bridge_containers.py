@@ -15,7 +15,7 @@ import hashlib
 import ipaddress
 import re
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import ports, publish, services
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import ports, publish
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import validation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import INTERFACE_NAME_MAX, ValidationError
 
@@ -137,8 +137,8 @@ def containers(entries, veth_prefix):
                          dns_options=entry.get('dns_options'),
                          publish=[one for number, item in enumerate(as_list(entry.get('publish'), where + ': publish'), 1)
                                   for one in _publications(item, '%s: publish item %d' % (where, number))],
-                         command=services.checked_command(entry['command'], where) if given(entry.get('command')) else None,
-                         service=services.checked_unit(entry['service'], where) if given(entry.get('service')) else None)
+                         command=validation.checked_command(entry['command'], where) if given(entry.get('command')) else None,
+                         service=validation.checked_unit(entry['service'], where) if given(entry.get('service')) else None)
         if container['command'] and container['service']:
             raise PlanError('%s: give command (a service made for it) or service (an existing unit), not both' % where)
         found.append(container)

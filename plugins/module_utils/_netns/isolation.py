@@ -23,6 +23,9 @@
   directory names, both ways, unless it is a published port's (DNAT'ed).
   Each network's own rules cut it off from the others: one with
   isolate=false is still cut off from every network that isolates itself.
+
+What is planned here is text and items, with no kernel in sight: the
+controller's filter reads it too. The bridge ports' stage is bridge_ports.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -32,8 +35,6 @@ __metaclass__ = type
 import os
 import re
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, namespaces
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 MODULE_OPTIONS = dict(
@@ -41,16 +42,8 @@ MODULE_OPTIONS = dict(
     internal=dict(type='bool', default=False),
     isolate=dict(type='bool', default=True),
 )
-PORT_OPTIONS = dict(
-    name=dict(type='str'),
-    isolated=dict(type='bool', default=False),
-    hairpin=dict(type='bool', default=True),
-)
 
 _REGISTRY = re.compile(r'^docker_bridge\.(?P<name>[A-Za-z0-9_.-]+)\.json$')
-# the bridge port flags the stage sets, by their IFLA_BRPORT_ attribute (all u8)
-PORT_FLAGS = (('hairpin', 4), ('isolated', 33))
-BR_NETFILTER = '/proc/sys/net/bridge/bridge-nf-call-iptables'
 
 
 # -- the plan (pure) ----------------------------------------------------------------------
@@ -141,57 +134,3 @@ def forward_rules(spec):
         rules.append('iifname %s oifname %s ct status & dnat == 0 drop' % (bridge, others))
         rules.append('iifname %s oifname %s ct status & dnat == 0 drop' % (others, bridge))
     return rules
-
-
-# -- bridge ports (the stage) -------------------------------------------------------------
-
-def read_port_flags(session):
-    """{port name: {flag: bool}} of every bridge port of the session's namespace."""
-    return dict((name, dict((flag, bool(found[kind])) for flag, kind in PORT_FLAGS if kind in found))
-                for name, found in session.bridge_ports().items() if name is not None)
-
-
-def bridged_through_iptables(session):
-    """True where br_netfilter hands bridged IPv4 to the inet hooks (net.bridge.bridge-nf-call-iptables=1)."""
-    if not session.exists:
-        return False
-    text = namespaces.read_inside(session.fd, BR_NETFILTER)
-    return text is not None and text.strip() == '1'
-
-
-def plan_ports(host, items, plan):
-    """Set each veth's port flags as wanted; a veth this plan makes starts with every flag off."""
-    current = {}
-    bridged = {}
-    for item in items:
-        session = host.session(engine.netns_of(item))
-        name = item['name']
-        if item['isolated']:
-            if id(session) not in bridged:
-                bridged[id(session)] = bridged_through_iptables(session)
-            if bridged[id(session)]:
-                item = dict(item, isolated=False)  # the forward chain keeps them apart: see the module's doc
-        if session.exists and session.kernel_link(name) is not None:
-            if id(session) not in current:
-                current[id(session)] = read_port_flags(session)
-            found = current[id(session)].get(name) or {}
-        else:
-            found = {}
-        have = dict((flag, bool(found.get(flag))) for flag, dummy in PORT_FLAGS)
-        want = dict((flag, bool(item[flag])) for flag, dummy in PORT_FLAGS)
-        if have != want:
-            plan.state('%s port' % name, have, want)
-            changes = ', '.join('%s %s' % (flag, 'on' if want[flag] else 'off')
-                                for flag in sorted(want) if want[flag] != have[flag])
-            where = '' if engine.netns_of(item) is None else ' in %s' % session.label
-            plan.add('set bridge port %s %s%s' % (name, changes, where),
-                     engine.Op(set_port_flags, session, name=name, flags=want),
-                     engine.Op(set_port_flags, session, name=name, flags=have))
-
-
-@engine.operation('bridge_port.set')
-def set_port_flags(session, name, flags):
-    """Set the bridge port flags (PORT_FLAGS: hairpin, isolated) of port name, as `bridge link set` does."""
-    kinds = dict(PORT_FLAGS)
-    session.send('set the port flags of %s' % name,
-                 requests.bridge_port(session.index_of(name), dict((kinds[flag], value) for flag, value in flags.items())))

@@ -26,27 +26,13 @@ __metaclass__ = type
 
 import fnmatch
 import os
-import re
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import boot, nftables, safe_files
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Op
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
-UNIT_NAME = re.compile(r'^[A-Za-z0-9:_.@\\-]+\.service$')
 OURS = 'linuxnet-netns-%s:%s'
 NETNS_FILES = ('resolv.conf', 'hosts')
-
-
-def checked_command(value, where):
-    if not isinstance(value, str) or not value.strip() or '\n' in value or '\r' in value:
-        raise ValidationError('%s: command must be one line of text, got %r' % (where, value))
-    return value.strip()
-
-
-def checked_unit(value, where):
-    if not isinstance(value, str) or not UNIT_NAME.match(value) or value.startswith('linuxnet-netns-'):
-        raise ValidationError('%s: service %r is not the name of a systemd service (NAME.service)' % (where, value))
-    return value
 
 
 def _escape(text):

@@ -167,3 +167,19 @@ def as_list(value):
     if isinstance(value, (list, tuple)):
         return list(value)
     return [value]
+
+
+# a container's own service (netns_bridge): a systemd service's name, never one of the collection's own
+UNIT_NAME = re.compile(r'^[A-Za-z0-9:_.@\\-]+\.service$')
+
+
+def checked_command(value, where):
+    if not isinstance(value, str) or not value.strip() or '\n' in value or '\r' in value:
+        raise ValidationError('%s: command must be one line of text, got %r' % (where, value))
+    return value.strip()
+
+
+def checked_unit(value, where):
+    if not isinstance(value, str) or not UNIT_NAME.match(value) or value.startswith('linuxnet-netns-'):
+        raise ValidationError('%s: service %r is not the name of a systemd service (NAME.service)' % (where, value))
+    return value

@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import boot, engine, services
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import boot, engine, services, validation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
@@ -45,13 +45,13 @@ def test_service_unit_joins_the_container_and_escapes_for_systemd():
 @pytest.mark.parametrize('value', ['a\nb', '', '  ', None, 3])
 def test_bad_commands(value):
     with pytest.raises(ValidationError, match='command must be one line of text'):
-        services.checked_command(value, 'container web')
+        validation.checked_command(value, 'container web')
 
 
 @pytest.mark.parametrize('value', ['nginx', 'a b.service', 'linuxnet-netns-x:y.service', '../x.service'])
 def test_bad_units(value):
     with pytest.raises(ValidationError, match='is not the name of a systemd service'):
-        services.checked_unit(value, 'container web')
+        validation.checked_unit(value, 'container web')
 
 
 def test_names_of_two_networks_never_collide():

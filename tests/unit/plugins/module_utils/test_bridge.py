@@ -249,7 +249,7 @@ def by_name(stages):
 
 def test_stages_in_the_planners_order_with_their_items():
     stages = bridge._stages(wanted_for([dict(name='web', publish=['8080:80']), dict(name='db')]))
-    assert [stage.name for stage in stages] == ['netns', 'links', 'veths', 'bridge_ports', 'addresses', 'routes', 'resolv', 'nat',
+    assert [stage.name for stage in stages] == ['links', 'netns', 'veths', 'bridge_ports', 'addresses', 'routes', 'resolv', 'nat',
                                                 'firewall']
     stages = by_name(stages)
     assert stages['netns'].planner is plan_netns.plan
@@ -287,7 +287,7 @@ def test_stages_without_entries_are_left_out():
 def test_stages_of_absent_remove_what_the_registry_names():
     old = registry(web='10.88.1.2')
     stages = by_name(bridge._stages(wanted_for([], old=old, state='absent', subnet=None)))
-    assert list(stages) == ['netns', 'links', 'veths', 'resolv', 'nat', 'firewall']
+    assert list(stages) == ['links', 'netns', 'veths', 'resolv', 'nat', 'firewall']
     assert [(item['name'], item['state']) for item in stages['netns'].items] == [(['web'], 'absent')]
     (flows,) = stages['firewall'].items
     assert (flows['state'], flows['interface'], flows['sources'], flows['published']) == ('absent', 'dbr0', [], [])

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns import isolation, nat_render, nat_rules, plan_bridge
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_ports, isolation, nat_render, nat_rules, plan_bridge
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 SETTINGS = dict(name='dbr0', state='present', mtu=None, mode='none', vxlan_interface='vxlan-dbr0', vxlan_vni=42,
@@ -82,7 +82,7 @@ def test_a_bridge_port_dump_is_decoded():
     class Ports(object):
         def bridge_ports(self):
             return dict([bridge_port_from_message(data, 0)])
-    assert isolation.read_port_flags(Ports()) == {'ve-a': dict(isolated=True, hairpin=False)}
+    assert bridge_ports.read_port_flags(Ports()) == {'ve-a': dict(isolated=True, hairpin=False)}
 
 
 def test_icc_false_also_drops_bridge_to_itself_unless_dnat():
@@ -92,14 +92,14 @@ def test_icc_false_also_drops_bridge_to_itself_unless_dnat():
 
 
 class _Session(object):
-    """The bridge ports as read (flags by name, as isolation.read_port_flags gives them), changes recorded."""
+    """The bridge ports as read (flags by name, as bridge_ports.read_port_flags gives them), changes recorded."""
 
     exists = True
     fd = None
     label = "the module's own namespace"
 
     def __init__(self, ports, links):
-        kinds = dict(isolation.PORT_FLAGS)
+        kinds = dict(bridge_ports.PORT_FLAGS)
         self.ports = dict((name, dict((kinds[flag], int(value)) for flag, value in flags.items()))
                           for name, flags in ports.items())
         self.links = links
@@ -132,7 +132,7 @@ def _planned(session, items, br_netfilter, monkeypatch):
     from ansible_collections.linuxnet.netns.plugins.module_utils._netns.changes import Plan
     monkeypatch.setattr(namespaces, 'read_inside', lambda fd, path: br_netfilter)
     plan = Plan()
-    isolation.plan_ports(_Host(session), [dict(item, netns=None) for item in items], plan)
+    bridge_ports.plan_ports(_Host(session), [dict(item, netns=None) for item in items], plan)
     return plan
 
 
