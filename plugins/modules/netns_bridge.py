@@ -214,12 +214,12 @@ options:
   isolate:
     description:
       - Keep this network apart from the other networks M(linuxnet.netns.netns_bridge) made on this
-        host (those with a registry in I(registry_dir)), as Docker's bridge networks are - the
-        network's forward chain drops what goes between its bridge and theirs, both ways, except
-        connections to published ports (DNAT'ed).
-      - The other networks are those registered when this task runs - a network made later is cut
-        off from this one by its own rules. C(false) lifts only this network's rules - a network
-        with I(isolate=true) still keeps itself apart from this one.
+        host, as Docker's bridge networks are - the network's forward chain drops what goes between
+        its bridge and theirs, both ways, except connections to published ports (DNAT'ed).
+      - Every bridge this module makes is in netdev group 28270 (C(ip link set BRIDGE group 28270)),
+        and the rules match that group rather than naming the other networks - so a network made
+        later, or removed, changes nothing of this one's rules. C(false) lifts only this network's
+        rules - a network with I(isolate=true) still keeps itself apart from this one.
     type: bool
     default: true
   force_remove:

@@ -144,7 +144,6 @@ def _settings(params):
         'dns_options', 'hosts_file', 'veth_prefix', 'masquerade', 'force_remove', 'firewall', 'gateway_mode_ipv6'))
     settings.update(vxlan_interface=_vxlan_interface(params))
     settings.update((key, params[key]) for key in isolation.MODULE_OPTIONS)
-    settings.update(other_networks=isolation.other_networks(params['registry_dir'], params['name']))
     return settings
 
 

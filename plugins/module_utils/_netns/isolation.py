@@ -19,10 +19,13 @@
   network's forward chain drops everything between the bridge and any
   other interface: containers reach each other and the host, nothing else.
 - isolate=true (default): the network's forward chain drops traffic between
-  its bridge and the bridges of the other networks this host's registry
-  directory names, both ways, unless it is a published port's (DNAT'ed).
-  Each network's own rules cut it off from the others: one with
-  isolate=false is still cut off from every network that isolates itself.
+  its bridge and the bridges of the other networks netns_bridge made on this
+  host, both ways, unless it is a published port's (DNAT'ed). Every such
+  bridge is in netdev group BRIDGE_GROUP, which the rules match: a network's
+  rules do not name the others, so networks made later in the same play
+  leave them as they are (a second run changes nothing). Each network's own
+  rules cut it off from the others: one with isolate=false is still cut off
+  from every network that isolates itself.
 
 What is planned here is text and items, with no kernel in sight: the
 controller's filter reads it too. The bridge ports' stage is bridge_ports.
@@ -43,6 +46,9 @@ MODULE_OPTIONS = dict(
     isolate=dict(type='bool', default=True),
 )
 
+# The netdev group (ip link set ... group N) of every bridge netns_bridge makes: isolate's rules match it
+# (iifgroup/oifgroup) rather than a list of the other networks, which would change as networks come
+BRIDGE_GROUP = 0x6e6e
 _REGISTRY = re.compile(r'^docker_bridge\.(?P<name>[A-Za-z0-9_.-]+)\.json$')
 
 
@@ -84,8 +90,8 @@ def nat_extras(settings):
         extras['internal'] = True
     if not settings.get('icc', True):
         extras['icc'] = False
-    if settings.get('isolate', True) and settings.get('other_networks'):
-        extras['isolate_from'] = list(settings['other_networks'])
+    if settings.get('isolate', True):
+        extras['isolate'] = True
     return extras
 
 
@@ -109,10 +115,10 @@ def from_item(item, in_interface):
     """A rule set's isolation (from netns_bridge's item), or None."""
     internal = bool(item.get('internal'))
     icc = item.get('icc', True) is not False
-    others = [name for name in item.get('isolate_from') or [] if name != in_interface]
-    if not in_interface or not (internal or others or not icc):
+    isolate = bool(item.get('isolate'))
+    if not in_interface or not (internal or isolate or not icc):
         return None
-    return dict(internal=internal, icc=icc, isolate_from=sorted(set(others)))
+    return dict(internal=internal, icc=icc, isolate=isolate)
 
 
 def forward_rules(spec):
@@ -128,9 +134,8 @@ def forward_rules(spec):
     if not found.get('icc', True):
         # seen only where br_netfilter hands bridged packets to the inet hooks; else the ports are isolated
         rules.append('iifname %s oifname %s ct status & dnat == 0 drop' % (bridge, bridge))
-    if found['isolate_from']:
-        others = '{ %s }' % ', '.join('"%s"' % name for name in found['isolate_from'])
-        # a published port is published to the other networks too
-        rules.append('iifname %s oifname %s ct status & dnat == 0 drop' % (bridge, others))
-        rules.append('iifname %s oifname %s ct status & dnat == 0 drop' % (others, bridge))
+    if found.get('isolate'):
+        # the other networks' bridges: a published port is published to them too
+        rules.append('iifname %s oifgroup %d oifname != %s ct status & dnat == 0 drop' % (bridge, BRIDGE_GROUP, bridge))
+        rules.append('iifgroup %d iifname != %s oifname %s ct status & dnat == 0 drop' % (BRIDGE_GROUP, bridge, bridge))
     return rules

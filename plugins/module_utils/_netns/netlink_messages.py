@@ -32,7 +32,7 @@ ADDRESS_HEADER = struct.Struct('=BBBBI')  # ifaddrmsg: family, prefix length, fl
 ROUTE_HEADER = struct.Struct('=BBBBBBBBI')  # rtmsg
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_OPERSTATE, IFLA_LINKINFO = 1, 3, 4, 5, 10, 16, 18
 IFLA_LINK_NETNSID, IFLA_MIN_MTU, IFLA_MAX_MTU = 37, 50, 51
-IFLA_PROTINFO = 12
+IFLA_PROTINFO, IFLA_GROUP = 12, 27
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST, IFA_FLAGS = 1, 2, 4, 8
 RTA_DST, RTA_SRC, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC, RTA_METRICS = 1, 2, 4, 5, 6, 7, 8
@@ -223,6 +223,7 @@ def link_from_message(data, offset):
         'master_index': _u32(data, attrs, IFLA_MASTER),
         'link_index': _u32(data, attrs, IFLA_LINK),
         'link_netnsid': _s32(data, attrs, IFLA_LINK_NETNSID),
+        'group': _u32(data, attrs, IFLA_GROUP),
         'operstate': OPERSTATES[operstate] if operstate is not None and operstate < len(OPERSTATES) else operstate,
         'data': details,
     }

@@ -30,7 +30,7 @@ RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK = 16, 17, 18, 19
 RTM_NEWADDR, RTM_DELADDR = 20, 21
 RTM_NEWROUTE, RTM_DELROUTE = 24, 25
 NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
-IFLA_INFO_DATA, VETH_INFO_PEER, IFLA_NET_NS_FD = 2, 1, 28
+IFLA_INFO_DATA, VETH_INFO_PEER, IFLA_GROUP, IFLA_NET_NS_FD = 2, 1, 27, 28
 IFA_F_NODAD = 0x02
 IFLA_PROTINFO, NLA_F_NESTED = 12, 0x8000
 AF_BRIDGE = getattr(socket, 'AF_BRIDGE', 7)
@@ -56,10 +56,12 @@ def _ip(kind, address, family):
     return attribute(kind, socket.inet_pton(FAMILIES[family], str(address)))
 
 
-def link_settings(index=0, name=None, up=None, mtu=None, mac=None, master=None, parent=None, net_ns_fd=None):
+def link_settings(index=0, name=None, up=None, mtu=None, mac=None, master=None, parent=None, net_ns_fd=None,
+                  group=None):
     """An ifinfomsg and the attributes every link has; a link is named by index, else by name.
 
-    up: None leaves the admin state as it is. master: an ifindex, 0 for none.
+    up: None leaves the admin state as it is. master: an ifindex, 0 for none. group: the
+    netdev group (0 is the default).
     """
     body = LINK_HEADER.pack(socket.AF_UNSPEC, 0, index or 0, IFF_UP if up else 0, IFF_UP if up is not None else 0)
     if name is not None:
@@ -74,6 +76,8 @@ def link_settings(index=0, name=None, up=None, mtu=None, mac=None, master=None, 
         body += _u32(IFLA_LINK, parent)
     if net_ns_fd is not None:
         body += _u32(IFLA_NET_NS_FD, net_ns_fd)
+    if group is not None:
+        body += _u32(IFLA_GROUP, group)
     return body
 
 

@@ -152,7 +152,7 @@ class _HostPlan(object):
         links, addresses = [], []
         if self.present:
             # a bridge without a MAC of its own takes its lowest port's, and changes with the ports
-            bridge = dict(name=self.bridge, kind='bridge', mac=_mac(self.gateway))
+            bridge = dict(name=self.bridge, kind='bridge', mac=_mac(self.gateway), _group=isolation.BRIDGE_GROUP)
             if self.vxlan:
                 bridge['mtu'] = self.mtu  # the overlay's, even before the bridge has ports to follow
             links.append(bridge)

@@ -23,7 +23,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink impo
 
 
 def desired_attrs(item, state, mac_key='mac'):
-    """mtu/mac/master/up as asked; None means "leave as it is"."""
+    """mtu/mac/master/up as asked, and the netdev group (netns_bridge's own '_group'); None means "leave as it is"."""
     master = item.get('master')
     if master:
         validation.interface_name(master, 'master')
@@ -32,14 +32,18 @@ def desired_attrs(item, state, mac_key='mac'):
         mac=validation.mac_address(item.get(mac_key), mac_key),
         master=master,
         up=(state != 'down'),
+        group=item.get('_group'),
     )
 
 
 def shown(link):
-    """The part of a link the modules manage, for diff."""
+    """The part of a link the modules manage, for diff (its netdev group where it is not the default)."""
     if link is None:
         return None
-    return dict((key, link.get(key)) for key in ('kind', 'mtu', 'mac', 'master', 'up'))
+    found = dict((key, link.get(key)) for key in ('kind', 'mtu', 'mac', 'master', 'up'))
+    if link.get('group'):
+        found['group'] = link['group']
+    return found
 
 
 def require_link(host, session, name, what):
@@ -63,8 +67,8 @@ def converge_attrs(host, plan, session, name, link, want):
     if want['mtu'] != link.get('mtu'):
         validation.mtu_for_link(want['mtu'], name, link.get('min_mtu'), link.get('max_mtu'))
     old, new = {}, {}
-    for key in ('mtu', 'mac', 'master', 'up'):
-        if want[key] is not None and link.get(key) != want[key] and (want[key] != '' or link.get(key)):
+    for key in ('mtu', 'mac', 'master', 'up', 'group'):
+        if want.get(key) is not None and link.get(key) != want[key] and (want[key] != '' or link.get(key)):
             old[key], new[key] = link.get(key), want[key]
     if not new:
         return
@@ -78,7 +82,7 @@ def converge_attrs(host, plan, session, name, link, want):
 @engine.operation('link.set')
 def set_link(session, name, attrs):
     """Set attrs (mtu, mac, master by name, '' for none; up) on the link called name."""
-    settings = dict(mtu=attrs.get('mtu'), mac=attrs.get('mac'), up=attrs.get('up'))
+    settings = dict(mtu=attrs.get('mtu'), mac=attrs.get('mac'), up=attrs.get('up'), group=attrs.get('group'))
     if 'master' in attrs:
         settings['master'] = session.index_of(attrs['master']) if attrs['master'] else 0
     session.send('set link %s' % name, requests.set_link(index=session.index_of(name), **settings))
@@ -91,6 +95,8 @@ def create_settings(want, up=None):
         settings['mtu'] = want['mtu']
     if want['mac'] is not None:
         settings['address'] = want['mac']
+    if want.get('group') is not None:
+        settings['group'] = want['group']
     settings['state'] = 'up' if (want['up'] if up is None else up) else 'down'
     return settings
 
@@ -100,7 +106,7 @@ def model(name, kind, want):
     low, high = kinds.of(kind).mtu_range
     return dict(index=None, name=name, kind=kind, mtu=want['mtu'], mac=want['mac'],
                 master=want['master'], up=want['up'], link_index=None, link_netnsid=None, data={},
-                min_mtu=low, max_mtu=high)
+                min_mtu=low, max_mtu=high, group=want.get('group'))
 
 
 def check_new_mtu(session, name, kind, want, parent=None):
@@ -141,7 +147,7 @@ def create_link(session, kind, name, settings, parent=None, device=None, master=
 
 
 # what create_settings gives and the kernel takes without kind-specific data
-_PLAIN_SETTINGS = frozenset(('mtu', 'address', 'state', 'link', 'master', 'peer'))
+_PLAIN_SETTINGS = frozenset(('mtu', 'address', 'state', 'link', 'master', 'peer', 'group'))
 
 
 def add_link(session, kind, ifname, **kwargs):
@@ -178,7 +184,7 @@ def add_link(session, kind, ifname, **kwargs):
 def _plain(kwargs):
     """create_link's arguments as netlink_requests.link_settings' (and a veth's peer)."""
     settings = dict(mtu=kwargs.get('mtu'), mac=kwargs.get('address'), master=kwargs.get('master'),
-                    parent=kwargs.get('link'))
+                    parent=kwargs.get('link'), group=kwargs.get('group'))
     if 'state' in kwargs:
         settings['up'] = kwargs['state'] == 'up'
     peer = kwargs.get('peer')

@@ -47,8 +47,12 @@ def _restorer(session, link, peer):
 
 
 def _saved(session, link):
-    """A copy, as plain data, of what restore_link needs, taken now: the plan's model changes as planning goes on."""
-    return dict(link=dict(link, data=dict(link['data'])),
+    """A copy, as plain data, of what restore_link needs, taken now: the plan's model changes as planning goes on.
+
+    The kind data stays the read-only mapping it was read as: pyroute2 decodes
+    it only if the undo runs (a plain delete does not import pyroute2).
+    """
+    return dict(link=dict(link),
                 addresses=[dict(record) for record in session.addresses() if record['index'] == link['index']])
 
 

@@ -98,7 +98,7 @@ def test_settings_are_the_modules_options():
     assert set(settings) == set(['state', 'mtu', 'mode', 'vxlan_vni', 'vxlan_port', 'vxlan_device', 'dns',
                                  'dns_search', 'dns_options', 'hosts_file', 'veth_prefix', 'masquerade',
                                  'force_remove', 'firewall', 'name', 'vxlan_interface', 'gateway_mode_ipv6',
-                                 'icc', 'internal', 'isolate', 'other_networks'])
+                                 'icc', 'internal', 'isolate'])
 
 
 def test_settings_vxlan_interface_fits_ifnamsiz_or_is_given():

@@ -105,7 +105,7 @@ def test_a_link_is_read_from_the_kernels_bytes():
     link = netlink_messages.link_from_message(data, 0)
     assert link == dict(index=7, name='ve-web', kind='veth', mtu=1500, min_mtu=None, max_mtu=None,
                         mac='02:42:0a:58:01:07', up=True, master_index=3, link_index=2, link_netnsid=0,
-                        operstate='UP', data={})
+                        operstate='UP', group=None, data={})
     bare = netlink_messages.link_from_message(link_message(1, 'lo'), 0)
     assert bare['kind'] is None and bare['link_netnsid'] is None and bare['master_index'] is None
 

@@ -170,7 +170,7 @@ def pyroute2_link(message):
         min_mtu=msg.get_attr('IFLA_MIN_MTU') or None, max_mtu=msg.get_attr('IFLA_MAX_MTU') or None,
         mac=mac or None, up=bool(msg['flags'] & 1), master_index=msg.get_attr('IFLA_MASTER'),
         link_index=msg.get_attr('IFLA_LINK'), link_netnsid=msg.get_attr('IFLA_LINK_NETNSID'),
-        operstate=OPERSTATES.get(msg.get_attr('IFLA_OPERSTATE')), data=details)
+        operstate=OPERSTATES.get(msg.get_attr('IFLA_OPERSTATE')), group=msg.get_attr('IFLA_GROUP'), data=details)
     return decoded, []
 
 

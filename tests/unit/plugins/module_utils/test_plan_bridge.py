@@ -113,7 +113,7 @@ def test_publish_forms_become_netns_nat_publications():
     result = plan([dict(name='a', publish=['8080:80', '53/udp', '198.18.0.11:8443:443',
                                            dict(host_port=2222, port=22)])])
     assert result['nat'] == dict(name='dbr0', source=['10.88.11.0/24'], in_interface='dbr0', masquerade=True,
-                                 masquerade_exclude=['10.88.12.0/24', '10.88.13.0/24'],
+                                 isolate=True, masquerade_exclude=['10.88.12.0/24', '10.88.13.0/24'],
                                  publish=[
                                      dict(protocol='tcp', host_port=8080, port=80, address='10.88.11.2'),
                                      dict(protocol='udp', host_port=53, port=53, address='10.88.11.2'),
@@ -128,7 +128,7 @@ def test_items_of_every_task_for_host_gw():
     result = plan([dict(name='web', publish=['8080:80'], dns=['9.9.9.9'], dns_search=['example.com']),
                    dict(name='db', mtu=9000)])
     assert result['netns'] == [dict(name='web'), dict(name='db')]
-    assert result['links'] == [dict(name='dbr0', kind='bridge', mac='02:42:0a:58:0b:01')]
+    assert result['links'] == [dict(name='dbr0', kind='bridge', mac='02:42:0a:58:0b:01', _group=28270)]
     assert result['veths'] == [
         dict(name='ve-web', peer='eth0', peer_netns='web', master='dbr0', mtu=1500, peer_mac='02:42:0a:58:0b:02'),
         dict(name='ve-db', peer='eth0', peer_netns='db', master='dbr0', mtu=9000, peer_mac='02:42:0a:58:0b:03')]
