@@ -29,7 +29,6 @@ import os
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import boot, nftables, safe_files
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Op
-from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 OURS = 'linuxnet-netns-%s:%s'
 NETNS_FILES = ('resolv.conf', 'hosts')

@@ -75,7 +75,7 @@ def test_no_vxlan_or_no_underlay_device_leaves_the_mtu_to_plan_bridge(values):
 
 def test_in_mode_vxlan_the_bridge_has_the_networks_mtu_too():
     assert wanted(mtu=8950)['links'][0] == dict(name='dbr0', kind='bridge', mac='02:42:0a:58:0b:01', mtu=8950,
-                                                   _group=28270)
+                                                _group=28270)
     assert 'mtu' not in wanted(mode='host-gw', mtu=8950)['links'][0]  # it follows its ports
 
 
