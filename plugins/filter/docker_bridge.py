@@ -29,6 +29,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_conta
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
 OVERLAP_REMEDY = 'give one of them docker_bridge_host_index or docker_bridge_subnet (existing hosts keep theirs)'
+OVERLAP_REMEDY6 = 'give one of them docker_bridge_host_index or docker_bridge_subnet6'
 
 
 class PlanError(AnsibleFilterError):
@@ -87,10 +88,15 @@ def _carve(host, cluster_cidr, prefix, index, underlay):
     return ipaddress.ip_network(u'%s/%d' % (first, prefix)), index
 
 
+def _setting(variables, defaults, name):
+    """The host's docker_bridge_<name> if it gives one, else the default (the calling host's setting)."""
+    value = variables.get('docker_bridge_' + name)
+    return value if given(value) else defaults.get(name)
+
+
 def _host_entry(host, hostvars, defaults, needs_underlay):
     def setting(name):
-        value = hostvars.get('docker_bridge_' + name)
-        return value if given(value) else defaults.get(name)
+        return _setting(hostvars, defaults, name)
 
     underlay = _underlay(host, hostvars)
     if needs_underlay and underlay is None:
@@ -161,6 +167,38 @@ class _OwnVariables(object):
         return self.hostvars.get(key, default)
 
 
+def _variables_of(host, hostvars, settings=None):
+    """The host's variables as the filters read them: its hostvars, {} for a host hostvars lacks.
+
+    For the calling host (settings['host']) its settings win over its hostvars: role parameters
+    reach the filter through settings only. Without settings, every host's (the calling one's
+    too) are its hostvars alone, as its peers see them.
+    """
+    variables = hostvars[host] if host in hostvars else {}
+    if settings is not None and host == settings['host']:
+        return _OwnVariables(variables, settings)
+    return variables
+
+
+def _checked_cluster(names, hostvars, settings, needs_underlay, own_settings=True):
+    """The entries of the hosts names, without their index, checked for overlapping subnets.
+
+    Hosts whose docker_bridge_state is absent are left out. With own_settings, the calling host is
+    read with its settings winning (_variables_of) and is kept whatever its state: its own cluster.
+    Without, every host is read from hostvars alone: the play's view, as the peers see it.
+    """
+    own = settings['host'] if own_settings else None
+    cluster = []
+    for host in collections.OrderedDict.fromkeys(names):
+        variables = _variables_of(host, hostvars, settings if own_settings else None)
+        if host != own and variables.get('docker_bridge_state') == 'absent':
+            continue
+        cluster.append(_host_entry(host, variables, settings, needs_underlay))
+    plan_bridge.check_cluster(cluster, OVERLAP_REMEDY)
+    bridge_ipv6.check_cluster(cluster, OVERLAP_REMEDY6)
+    return [_without_index(entry) for entry in cluster]
+
+
 @_filter_errors
 def docker_bridge_cluster(hosts, hostvars, settings):
     """Every host of the cluster (settings.host included) with its subnet and underlay address.
@@ -172,23 +210,10 @@ def docker_bridge_cluster(hosts, hostvars, settings):
     and the defaults of the cluster-wide ones for the others. Hosts whose
     docker_bridge_state is absent are left out, so the others drop their routes to them.
     """
-    own = settings['host']
-    needs_underlay = _needs_underlay(settings)
+    needs_underlay = _needs_underlay(settings.get('mode'))
     # hosts of mode none are on their own: the others' variables do not matter
-    names = list(collections.OrderedDict.fromkeys((list(hosts or []) if needs_underlay else []) + [own]))
-    cluster = []
-    for host in names:
-        if host == own:
-            # the calling host's own values, which may come from role parameters hostvars lacks
-            variables = _own_variables(hostvars, settings)
-        else:
-            variables = hostvars[host] if host in hostvars else {}
-        if host != own and variables.get('docker_bridge_state') == 'absent':
-            continue
-        cluster.append(_host_entry(host, variables, settings, needs_underlay))
-    plan_bridge.check_cluster(cluster, OVERLAP_REMEDY)
-    bridge_ipv6.check_cluster(cluster, 'give one of them docker_bridge_host_index or docker_bridge_subnet6')
-    return [_without_index(entry) for entry in cluster]
+    names = (list(hosts or []) if needs_underlay else []) + [settings['host']]
+    return _checked_cluster(names, hostvars, settings, needs_underlay)
 
 
 # the settings that shape every host's entry, and so decide whether two hosts see the same cluster
@@ -208,19 +233,13 @@ def docker_bridge_cluster_view(hosts, hostvars, settings):
     used, as defaults; a host with other ones computes its own. None in mode none (no peers); an
     error is kept, not raised, so that each host computes, and reports, its own.
     """
-    if not _needs_underlay(settings):
+    if not _needs_underlay(settings.get('mode')):
         return None
     try:
-        cluster = []
-        for host in collections.OrderedDict.fromkeys(hosts or []):
-            variables = hostvars[host] if host in hostvars else {}
-            if variables.get('docker_bridge_state') != 'absent':
-                cluster.append(_host_entry(host, variables, settings, True))
-        plan_bridge.check_cluster(cluster, OVERLAP_REMEDY)
-        bridge_ipv6.check_cluster(cluster, 'give one of them docker_bridge_host_index or docker_bridge_subnet6')
+        cluster = _checked_cluster(hosts or [], hostvars, settings, True, own_settings=False)
     except (ValidationError, AnsibleFilterError) as exc:
         return dict(key=_view_key(hosts, settings), error=str(exc))
-    return dict(key=_view_key(hosts, settings), cluster=[_without_index(entry) for entry in cluster])
+    return dict(key=_view_key(hosts, settings), cluster=cluster)
 
 
 @_filter_errors
@@ -230,7 +249,7 @@ def docker_bridge_peers(view, hosts, hostvars, settings):
     The view fits when it was computed with the same hosts and cluster-wide settings; otherwise
     (or if it had an error) the host computes its cluster itself, as docker_bridge_cluster.
     """
-    if not _needs_underlay(settings):
+    if not _needs_underlay(settings.get('mode')):
         return []
     own = settings['host']
     if not view or view.get('error') is not None or view.get('key') != _view_key(hosts, settings):
@@ -240,18 +259,14 @@ def docker_bridge_peers(view, hosts, hostvars, settings):
     return [entry for entry in cluster if entry['host'] != own]
 
 
-def _needs_underlay(settings):
-    return settings.get('mode') in ('host-gw', 'vxlan')
+def _needs_underlay(mode):
+    # the routed modes reach every other host by its underlay address
+    return mode in ('host-gw', 'vxlan')
 
 
 def _without_index(entry):
     # the index only explains overlaps; the module's peers are subnet, gateway, underlay and host
     return dict((key, value) for key, value in entry.items() if key != 'index')
-
-
-def _own_variables(hostvars, settings):
-    host = settings['host']
-    return _OwnVariables(hostvars[host] if host in hostvars else {}, settings)
 
 
 @_filter_errors
@@ -261,8 +276,9 @@ def docker_bridge_host(hostvars, settings):
     The role's task reads this host's subnet and underlay addresses four times and its peers once:
     only the peers need every host (docker_bridge_cluster, which also checks them for overlaps).
     """
-    return _without_index(_host_entry(settings['host'], _own_variables(hostvars, settings), settings,
-                                      _needs_underlay(settings)))
+    host = settings['host']
+    return _without_index(_host_entry(host, _variables_of(host, hostvars, settings), settings,
+                                      _needs_underlay(settings.get('mode'))))
 
 
 @_filter_errors
@@ -275,17 +291,11 @@ def docker_bridge_hosts_without_underlay(hosts, hostvars, settings):
     """
     wanted = []
     for host in hosts or []:
-        variables = _own_variables(hostvars, settings) if host == settings['host'] else (
-            hostvars[host] if host in hostvars else {})
-
-        def setting(name):
-            value = variables.get('docker_bridge_' + name)
-            return value if given(value) else settings.get(name)
-
-        if setting('state') != 'present' or _underlay(host, variables) is not None:
+        variables = _variables_of(host, hostvars, settings)
+        if _setting(variables, settings, 'state') != 'present' or _underlay(host, variables) is not None:
             continue
-        if setting('mode') in ('host-gw', 'vxlan') or not (given(variables.get('docker_bridge_subnet'))
-                                                           or given(variables.get('docker_bridge_host_index'))):
+        if _needs_underlay(_setting(variables, settings, 'mode')) or not (
+                given(variables.get('docker_bridge_subnet')) or given(variables.get('docker_bridge_host_index'))):
             wanted.append(host)
     return wanted
 

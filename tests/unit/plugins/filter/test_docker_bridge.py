@@ -186,3 +186,66 @@ def test_an_error_of_the_view_is_each_hosts_own():
     with pytest.raises(PlanError, match='h4 has no IPv4 underlay address'):
         peers(view, hostvars)
     assert peers(view, hostvars, mode='none') == []
+
+
+# ---- how each host's variables are read: its own settings, a host hostvars lacks, its own mode ----------
+
+def test_a_host_missing_from_hostvars_has_no_variables():
+    hosts = ['h1', '198.18.0.19', 'h9']
+    # named by its address, it still has an underlay and so a carved subnet
+    assert subnets(cluster(LAB, hosts=hosts[:2])) == {'h1': '10.88.11.0/24', '198.18.0.19': '10.88.19.0/24'}
+    with pytest.raises(PlanError, match='h9 has no IPv4 underlay address'):
+        cluster(LAB, hosts=hosts)
+    assert 'h9 has no IPv4 underlay address' in docker_bridge_cluster_view(hosts, LAB, settings())['error']
+    assert docker_bridge_hosts_without_underlay(hosts, LAB, settings()) == ['h9']
+    assert docker_bridge_hosts_without_underlay(hosts, LAB, settings(mode='none')) == ['h9']
+    # the calling host too: its settings alone
+    assert docker_bridge_host({}, settings(underlay_address='198.18.0.11'))['subnet'] == '10.88.11.0/24'
+
+
+def test_the_view_reads_the_calling_host_as_its_peers_do():
+    """Role parameters are the calling host's own: the view, shared by the play, takes hostvars alone."""
+    view = docker_bridge_cluster_view(sorted(LAB), LAB, settings(subnet='10.77.0.0/24'))
+    assert subnets(view['cluster'])['h1'] == '10.88.11.0/24'
+    assert subnets(cluster(subnet='10.77.0.0/24'))['h1'] == '10.77.0.0/24'
+    # a host being removed is no one's peer, but it still computes its own entry
+    leaving = dict(LAB, h1=dict(LAB['h1'], docker_bridge_state='absent'))
+    assert sorted(subnets(docker_bridge_cluster_view(sorted(leaving), leaving, settings())['cluster'])) == ['h2', 'h3']
+    assert sorted(subnets(cluster(leaving))) == ['h1', 'h2', 'h3']
+    assert sorted(subnets(cluster(leaving, host='h2'))) == ['h2', 'h3']
+
+
+@pytest.mark.parametrize('hostvars, values, message', [
+    (dict(LAB, h4=dict(ansible_host='198.18.1.11')), {},
+     'hosts h1 and h4 would get overlapping subnets 10.88.11.0/24 and 10.88.11.0/24 (carved from their underlay '
+     'addresses 198.18.0.11 and 198.18.1.11); give one of them docker_bridge_host_index or docker_bridge_subnet '
+     '(existing hosts keep theirs)'),
+    (dict(LAB, h3=dict(LAB['h3'], docker_bridge_subnet6='fd00:88::/56')), dict(cluster_cidr6='fd00:88::/48'),
+     'hosts h1 and h3 would get overlapping IPv6 subnets fd00:88:0:b::/64 and fd00:88::/56; '
+     'give one of them docker_bridge_host_index or docker_bridge_subnet6'),
+])
+def test_the_cluster_and_the_view_say_the_same_about_overlaps(hostvars, values, message):
+    with pytest.raises(PlanError) as raised:
+        cluster(hostvars, **values)
+    assert str(raised.value) == message
+    assert docker_bridge_cluster_view(sorted(hostvars), hostvars, settings(**values))['error'] == message
+
+
+@pytest.mark.parametrize('mode, routed', [('host-gw', True), ('vxlan', True), ('none', False), (None, False)])
+def test_only_the_routed_modes_have_peers(mode, routed):
+    view = docker_bridge_cluster_view(sorted(LAB), LAB, settings(mode=mode))
+    assert (view is not None) == routed
+    assert [entry['host'] for entry in peers(view, mode=mode)] == (['h2', 'h3'] if routed else [])
+
+
+def test_a_hosts_own_mode_decides_whether_it_needs_an_underlay():
+    hostvars = dict(h1=dict(ansible_host='198.18.0.11'),
+                    h2=dict(ansible_host='h2.example', docker_bridge_subnet='10.88.2.0/24', docker_bridge_mode='none'),
+                    h3=dict(ansible_host='h3.example', docker_bridge_subnet='10.88.3.0/24', docker_bridge_mode='vxlan'),
+                    h4=dict(ansible_host='h4.example', docker_bridge_host_index=4))
+    hosts = sorted(hostvars)
+    assert docker_bridge_hosts_without_underlay(hosts, hostvars, settings()) == ['h3', 'h4']
+    assert docker_bridge_hosts_without_underlay(hosts, hostvars, settings(mode='none')) == ['h3']
+    # the calling host's settings win over its own hostvars, its mode too
+    assert docker_bridge_hosts_without_underlay(hosts, hostvars, settings(host='h3', mode='none')) == []
+    assert docker_bridge_hosts_without_underlay(hosts, hostvars, settings(host='h2', mode='vxlan')) == ['h2', 'h3', 'h4']
