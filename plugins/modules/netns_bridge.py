@@ -88,6 +88,10 @@ options:
         gets an IPv6 address (kept across runs in the registry), an IPv6 default route, and its
         addresses without duplicate address detection (usable at once).
       - IPv6-only networks are not supported - I(subnet) is still required.
+      - Without it, as Docker does for IPv4-only networks, a container's C(eth0) is made with no IPv6
+        link-local address either (C(addrgenmode none)), so that the bridge does not flood its IPv6
+        start-up packets (duplicate address detection, MLD) to every other container. Containers made
+        before keep theirs.
     type: str
   gateway_mode_ipv6:
     description:

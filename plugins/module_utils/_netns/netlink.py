@@ -288,9 +288,11 @@ class Session(LinkLayers):
 
         Through the session's own socket, answered with an acknowledgement:
         no pyroute2, whose asyncio loop costs more than the kernel's work.
-        planned: the request only brings up a link the plan's layer already
-        has up, so the links need not be read again for it (its addresses
-        and routes do: the kernel adds some as a link comes up).
+        planned: the request changes nothing of the links that the plan's
+        layer does not have already (it brings up a link the layer has up,
+        or sets how the link makes IPv6 addresses), so the links need not be
+        read again for it (its addresses and routes do: the kernel adds some
+        as a link comes up).
         """
         msg_type, flags, body = request
         self._stale.update(('addresses', 'routes') if planned else STALE_AFTER.get(msg_type, STALE_AFTER[None]))

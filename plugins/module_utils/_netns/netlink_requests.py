@@ -33,6 +33,7 @@ NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
 IFLA_INFO_DATA, VETH_INFO_PEER, IFLA_GROUP, IFLA_NET_NS_FD = 2, 1, 27, 28
 IFA_F_NODAD = 0x02
 IFLA_PROTINFO, NLA_F_NESTED = 12, 0x8000
+IFLA_AF_SPEC, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE = 26, 8, 1
 AF_BRIDGE = getattr(socket, 'AF_BRIDGE', 7)
 RT_TABLE_COMPAT = 252  # rtm_table of a table beyond 255, which RTA_TABLE names
 RTPROT_BOOT = 3  # what `ip route add` marks its routes with
@@ -57,11 +58,14 @@ def _ip(kind, address, family):
 
 
 def link_settings(index=0, name=None, up=None, mtu=None, mac=None, master=None, parent=None, net_ns_fd=None,
-                  group=None):
+                  group=None, ipv6_link_local=None):
     """An ifinfomsg and the attributes every link has; a link is named by index, else by name.
 
     up: None leaves the admin state as it is. master: an ifindex, 0 for none. group: the
-    netdev group (0 is the default).
+    netdev group (0 is the default). ipv6_link_local=False: the link makes itself no IPv6
+    link-local address when it comes up (addrgenmode none). The kernel takes it only for a link
+    that exists (EAFNOSUPPORT in the request that creates it), and applies the admin state before
+    it: a link brought up in the same request has made its address already.
     """
     body = LINK_HEADER.pack(socket.AF_UNSPEC, 0, index or 0, IFF_UP if up else 0, IFF_UP if up is not None else 0)
     if name is not None:
@@ -78,6 +82,9 @@ def link_settings(index=0, name=None, up=None, mtu=None, mac=None, master=None, 
         body += _u32(IFLA_NET_NS_FD, net_ns_fd)
     if group is not None:
         body += _u32(IFLA_GROUP, group)
+    if ipv6_link_local is False:
+        mode = attribute(IFLA_INET6_ADDR_GEN_MODE, U8.pack(IN6_ADDR_GEN_MODE_NONE))
+        body += attribute(IFLA_AF_SPEC | NLA_F_NESTED, attribute(socket.AF_INET6 | NLA_F_NESTED, mode))
     return body
 
 

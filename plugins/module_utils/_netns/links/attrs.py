@@ -120,13 +120,15 @@ def check_new_mtu(session, name, kind, want, parent=None):
 
 @engine.operation('link.create')
 def create_link(session, kind, name, settings, parent=None, device=None, master=None, peer=None, peer_fd=None,
-                peer_up=False):
+                peer_up=False, peer_ipv6_link_local=None):
     """Make a link. parent, device, master: names, looked up as it is made.
 
     settings: create_settings' (mtu, address, state), and the kind's own
     (vlan_id, vxlan_*, ...). peer: a veth's other end (ifname, mtu, address)
     in the namespace behind peer_fd; peer_up brings it up after (the kernel
     ignores the admin state given for the peer in RTM_NEWLINK).
+    peer_ipv6_link_local=False: the peer makes no IPv6 link-local address, said
+    while it is still down (netlink_requests.link_settings).
     """
     kwargs = dict(settings)
     if parent:
@@ -140,8 +142,12 @@ def create_link(session, kind, name, settings, parent=None, device=None, master=
         if peer_fd != session.fd:
             kwargs['peer']['net_ns_fd'] = peer_fd
     add_link(session, kind, name, **kwargs)
+    # the peer by name, as the kernel finds it itself (asking for its index first costs a request)
+    if peer_ipv6_link_local is False:
+        netlink.session_on(peer_fd, session).send('give %s no IPv6 link-local address' % peer['ifname'],
+                                                  requests.set_link(name=peer['ifname'], ipv6_link_local=False),
+                                                  planned=True)
     if peer_up:
-        # by name, as the kernel finds it itself (asking for its index first costs a request)
         netlink.session_on(peer_fd, session).send('bring %s up' % peer['ifname'],
                                                   requests.set_link(name=peer['ifname'], up=True), planned=True)
 

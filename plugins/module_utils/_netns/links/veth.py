@@ -29,7 +29,9 @@ def plan_veth(host, items, plan):
             peer_netns = netns_of(item, 'peer_netns') if item['peer_netns'] else netns
             state = item['state']
             want = attrs.desired_attrs(item, state)
-            want_peer = dict(attrs.desired_attrs(item, state, 'peer_mac'), master=None)
+            # '_peer_ipv6_link_local': netns_bridge's own, for containers of a network without IPv6
+            want_peer = dict(attrs.desired_attrs(item, state, 'peer_mac'), master=None,
+                             ipv6_link_local=item.get('_peer_ipv6_link_local'))
             if state != 'absent' and peer is None:
                 raise validation.ValidationError('peer is required unless state=absent')
             if item['master'] and item['master'] in (name, peer):
@@ -126,7 +128,8 @@ def _plan_veth_create(host, plan, session, peer_session, name, peer, want, want_
     def create(ifname, peer_name, up, peer_up):
         return engine.Op(attrs.create_link, session, kind='veth', name=ifname,
                          settings=attrs.create_settings(want, up), master=want['master'] or None,
-                         peer=dict(peer_spec, ifname=peer_name), peer_fd=peer_session.fd, peer_up=peer_up)
+                         peer=dict(peer_spec, ifname=peer_name), peer_fd=peer_session.fd, peer_up=peer_up,
+                         peer_ipv6_link_local=want_peer['ipv6_link_local'])
 
     if not in_the_way:
         plan.add('create veth %s <-> %s%s' % (name, peer, where), create(name, peer, want['up'], want_peer['up']),

@@ -99,6 +99,9 @@ def _link(body):
                 peer_at, peer_length = attributes(body, info[2][0], info[2][0] + info[2][1])[1]
                 args['peer'] = _link(body[peer_at:peer_at + peer_length])
             continue
+        if kind == requests.IFLA_AF_SPEC:  # all the collection says there: AF_INET6, addrgenmode none
+            args['ipv6_link_local'] = False
+            continue
         name, form = LINK_ATTRS[kind]
         value = body[offset:offset + length]
         args[name] = (value.rstrip(b'\0').decode() if form == 'string' else U32.unpack(value)[0] if form == 'u32'

@@ -173,3 +173,11 @@ def test_an_internal_network_has_no_ipv6_way_out_either():
     assert dict(netns='a', dest='default', family='ipv6', state='absent') in result['routes']
     assert not [route for route in result['routes'] if route.get('gateway') == 'fd00:88:1::1']
     assert not result['nat']['masquerade']
+
+
+def test_only_containers_without_ipv6_lose_their_link_local_address():
+    """As Docker: eth0 of a container with no IPv6 address makes no link-local address either."""
+    dual = plan([dict(name='a')])
+    ipv4_only = plan([dict(name='a')], me=host(1, subnet6=False))
+    assert [veth.get('_peer_ipv6_link_local') for veth in dual['veths']] == [None]
+    assert [veth.get('_peer_ipv6_link_local') for veth in ipv4_only['veths']] == [False]

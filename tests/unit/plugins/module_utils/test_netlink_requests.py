@@ -52,6 +52,14 @@ def test_a_link_is_changed_by_index_or_found_by_name():
     assert moved.get_attr('IFLA_NET_NS_FD') == 9
 
 
+def test_a_link_without_ipv6_link_local_address_leaves_its_admin_state():
+    msg = read_back(requests.set_link(name='eth0', ipv6_link_local=False), ifinfmsg)
+    assert (msg['index'], msg['change'], msg.get_attr('IFLA_IFNAME')) == (0, 0, 'eth0')
+    inet6 = msg.get_attr('IFLA_AF_SPEC').get_attr('AF_INET6')
+    assert inet6.get_attr('IFLA_INET6_ADDR_GEN_MODE') == 1  # IN6_ADDR_GEN_MODE_NONE, "addrgenmode none"
+    assert read_back(requests.set_link(name='eth0'), ifinfmsg).get_attr('IFLA_AF_SPEC') is None
+
+
 @pytest.mark.parametrize('family, address, attrs', [
     (4, '10.0.0.2', {'IFA_LOCAL': '10.0.0.2', 'IFA_ADDRESS': '10.0.0.2'}),
     (6, 'fd00::2', {'IFA_ADDRESS': 'fd00::2'}),

@@ -130,8 +130,10 @@ def test_items_of_every_task_for_host_gw():
     assert result['netns'] == [dict(name='web'), dict(name='db')]
     assert result['links'] == [dict(name='dbr0', kind='bridge', mac='02:42:0a:58:0b:01', _group=28270)]
     assert result['veths'] == [
-        dict(name='ve-web', peer='eth0', peer_netns='web', master='dbr0', mtu=1500, peer_mac='02:42:0a:58:0b:02'),
-        dict(name='ve-db', peer='eth0', peer_netns='db', master='dbr0', mtu=9000, peer_mac='02:42:0a:58:0b:03')]
+        dict(name='ve-web', peer='eth0', peer_netns='web', master='dbr0', mtu=1500, peer_mac='02:42:0a:58:0b:02',
+             _peer_ipv6_link_local=False),
+        dict(name='ve-db', peer='eth0', peer_netns='db', master='dbr0', mtu=9000, peer_mac='02:42:0a:58:0b:03',
+             _peer_ipv6_link_local=False)]
     assert result['addresses'] == [
         dict(interface='dbr0', address=['10.88.11.1/24'], exclusive=True),
         dict(netns='web', interface='eth0', address=['10.88.11.2/24'], exclusive=True),
@@ -233,7 +235,7 @@ def test_a_new_veth_prefix_replaces_the_old_pair():
     second = plan([dict(name='a')], registry_after(first), veth_prefix='vb-')
     assert second['veths'] == [dict(name='ve-a', peer='eth0', peer_netns='a', state='absent'),
                                dict(name='vb-a', peer='eth0', peer_netns='a', master='dbr0', mtu=1500,
-                                    peer_mac='02:42:0a:58:0b:02')]
+                                    peer_mac='02:42:0a:58:0b:02', _peer_ipv6_link_local=False)]
 
 
 @pytest.mark.parametrize('values, message', [

@@ -200,6 +200,18 @@ def test_veth_recreate_makes_the_pair_under_temporary_names_first():
     assert [(rename['ifname'], rename['state']) for rename in renames] == [('v0', 'up'), ('v1', 'up')]
 
 
+def test_a_veth_peer_without_ipv6_link_local_is_told_so_before_it_comes_up():
+    """In one request the kernel would bring it up first, and make the address then (netns_bridge's containers)."""
+    session = Session([link('br0', 2, kind='bridge')])
+    dummy_summaries, plan = planned(session, dict(name='v0', peer='v1', _peer_ipv6_link_local=False),
+                                    planner=plan_links.plan_veth)
+    plan.apply()
+    create, no_link_local, up = [call[2] for call in session.calls]
+    assert create['peer'] == dict(ifname='v1') and 'ipv6_link_local' not in create['peer']
+    assert no_link_local == dict(ifname='v1', ipv6_link_local=False)
+    assert up == dict(ifname='v1', state='up')
+
+
 def test_veth_absent_is_undone_by_making_the_pair_again():
     session = Session([link('v0', 3, kind='veth', link_index=4, mac='02:00:00:00:00:03'),
                        link('v1', 4, kind='veth', link_index=3, mac='02:00:00:00:00:04', up=False, mtu=1400)])
