@@ -69,7 +69,7 @@ requirements:
   - root on the managed host
 notes:
   - A file at C(/run/netns/NAME) that is not a namespace (left by a crash) is replaced.
-  - The namespace is created with C(unshare) on a throwaway thread and pinned with a bind mount;
+  - The namespace is created with C(unshare) (the module's thread then returns to its own) and pinned with a bind mount;
     pyroute2's own C(netns.create) is not used because it validates no name.
 seealso:
   - module: linuxnet.netns.veth
