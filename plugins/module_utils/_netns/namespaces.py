@@ -18,7 +18,6 @@ __metaclass__ = type
 
 import contextlib
 import ctypes
-import ctypes.util
 import errno
 import fcntl
 import os
@@ -31,7 +30,9 @@ MS_REC = 0x4000
 MS_SHARED = 1 << 20
 MNT_DETACH = 0x2
 
-_libc = ctypes.CDLL(ctypes.util.find_library('c') or None, use_errno=True)
+# the C library Python already runs on (dlopen(NULL)): find_library('c') runs `ldconfig -p`, a
+# process of its own in every module run (strace, issue 18)
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
 class NamespaceError(Exception):
