@@ -61,7 +61,7 @@ STALE_AFTER = {requests.RTM_NEWLINK: ('links', 'addresses', 'routes'),
                requests.RTM_DELLINK: ('links', 'addresses', 'routes'),
                requests.RTM_NEWADDR: ('addresses', 'routes'), requests.RTM_DELADDR: ('addresses', 'routes'),
                requests.RTM_NEWROUTE: ('routes',), requests.RTM_DELROUTE: ('routes',),
-               requests.RTM_SETLINK: ('links',),  # a bridge port's flags
+               requests.RTM_SETLINK: ('bridge_ports',),  # a bridge port's flags: nothing of the link read
                None: ('links', 'addresses', 'routes')}
 
 
@@ -211,6 +211,7 @@ class Session(LinkLayers):
         stale, self._stale = self._stale, set()
         if 'links' in stale:
             self._forget_links()
+        if 'links' in stale or 'bridge_ports' in stale:
             self._bridge_ports = None
         if 'addresses' in stale:
             self._addresses = None

@@ -13,6 +13,7 @@ import struct
 import pytest
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink, netlink_messages, netlink_reader
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink import NetlinkDumpInterrupted, NetlinkFailure
 
 
@@ -263,3 +264,17 @@ def test_bringing_up_a_planned_link_keeps_the_links_read():
     session.send('rename eth0', (16, 0, b''))
     session.forget_state()
     assert session._kernel_links is None
+
+
+def test_a_bridge_port_flag_set_forgets_the_ports_and_keeps_the_links_read():
+    acks = [message(2, struct.pack('=i', 0) + b'\0' * 16, sequence) for sequence in (1, 2)]
+    session = session_reading([dict(name='br0', index=1), dict(name='ve-a', index=2)], acks)
+    session.links()
+    session._bridge_ports = {'ve-a': {}}
+    session.send('set the hairpin flag of ve-a', requests.bridge_port(2, {}))
+    session.forget_state()
+    assert session._kernel_links is not None and session._bridge_ports is None
+    session._bridge_ports = {'ve-a': {}}
+    session.send('delete ve-a', requests.delete_link(2))
+    session.forget_state()
+    assert session._kernel_links is None and session._bridge_ports is None
