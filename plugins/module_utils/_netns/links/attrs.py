@@ -142,14 +142,15 @@ def create_link(session, kind, name, settings, parent=None, device=None, master=
         if peer_fd != session.fd:
             kwargs['peer']['net_ns_fd'] = peer_fd
     add_link(session, kind, name, **kwargs)
+    if peer is None:
+        return
     # the peer by name, as the kernel finds it itself (asking for its index first costs a request)
+    peer_session = netlink.session_on(peer_fd, session)
     if peer_ipv6_link_local is False:
-        netlink.session_on(peer_fd, session).send('give %s no IPv6 link-local address' % peer['ifname'],
-                                                  requests.set_link(name=peer['ifname'], ipv6_link_local=False),
-                                                  planned=True)
+        peer_session.send('give %s no IPv6 link-local address' % peer['ifname'],
+                          requests.set_link(name=peer['ifname'], ipv6_link_local=False), planned=True)
     if peer_up:
-        netlink.session_on(peer_fd, session).send('bring %s up' % peer['ifname'],
-                                                  requests.set_link(name=peer['ifname'], up=True), planned=True)
+        peer_session.send('bring %s up' % peer['ifname'], requests.set_link(name=peer['ifname'], up=True), planned=True)
 
 
 # what create_settings gives and the kernel takes without kind-specific data
