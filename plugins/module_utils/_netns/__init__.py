@@ -48,6 +48,7 @@ class _CompiledOnce:
 class _SourceLoader:
     def __init__(self, importer):
         self._importer = importer
+        self.archive = importer.archive  # as zipimport's loader has it (boot.payload reads the zip)
 
     def create_module(self, spec):
         return None

@@ -37,6 +37,7 @@ try:
 except validation.ValidationError:
     trace = traceback.format_exc()
 print(json.dumps(dict(compiled=compiled, veth=veth.__file__, loader=type(veth.__loader__).__name__,
+                      archive=veth.__loader__.archive,
                       links_path=sys.modules[veth.__package__].__path__, trace=trace)))
 '''
 
@@ -71,6 +72,7 @@ def test_each_engine_module_is_compiled_once_from_a_zip(tmp_path):
     assert len(engine_in_zip) > 20  # bridge imports most of the engine
     assert set(engine_in_zip.values()) == {1}, engine_in_zip
     assert probe['loader'] == '_SourceLoader'
+    assert probe['archive'] == payload  # boot.payload copies the engine from there
     assert probe['veth'] == payload + '/ansible_collections/linuxnet/netns/plugins/module_utils/_netns/links/veth.py'
     assert probe['links_path'] == [payload + '/ansible_collections/linuxnet/netns/plugins/module_utils/_netns/links']
     # a traceback names the file in the zip and shows its line, as zipimport's would
