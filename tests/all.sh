@@ -39,8 +39,8 @@ declare -A command=(
 # with PyPI's pyroute2 (.venv, lane 2, every target) and with Debian's (/usr/bin/python3, lane 1,
 # the targets whose modules import pyroute2: alias uses/pyroute2, about 2 min). controllers: 4 cores
 # as controller (seed playbooks, the role, one ansible-test target each).
-lane1=(vm controllers sanity integration-debian become units)
-lane2=(integration playbooks role firewall-role dualstack node-removal neighbours molecule lint docs package)
+lane1=(vm controllers sanity integration-debian firewall-role become units)
+lane2=(integration playbooks role dualstack node-removal neighbours molecule lint docs package)
 
 run_suite() {
   local suite=$1 started=$SECONDS status
