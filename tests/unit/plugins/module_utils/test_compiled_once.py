@@ -8,7 +8,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib.util
 import json
+import marshal
 import os
 import subprocess
 import sys
@@ -45,10 +47,12 @@ print(json.dumps(dict(compiled=compiled, veth=veth.__file__, loader=type(veth.__
 '''
 
 
-def _payload(tmp_path):
-    """The engine's files in a zip, under the paths an AnsiballZ payload gives them."""
+def _payload(tmp_path, extra=None):
+    """The engine's files in a zip, under the paths an AnsiballZ payload gives them, and extra ones."""
     payload = str(tmp_path / 'payload.zip')
     with zipfile.ZipFile(payload, 'w') as archive:
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
         for name in ('ansible_collections/__init__.py', 'ansible_collections/linuxnet/__init__.py',
                      'ansible_collections/linuxnet/netns/__init__.py',
                      'ansible_collections/linuxnet/netns/plugins/__init__.py',
@@ -87,3 +91,17 @@ def test_on_disk_nothing_changes():
     from ansible_collections.linuxnet.netns.plugins.module_utils._netns import validation
     assert not any(isinstance(finder, _netns._CompiledOnce) for finder in sys.meta_path)
     assert not isinstance(validation.__loader__, _netns._SourceLoader)
+
+
+def test_a_module_there_as_bytecode_alone_is_still_imported(tmp_path):
+    code = compile('VALUE = 42\n', 'only_bytecode.py', 'exec')
+    pyc = importlib.util.MAGIC_NUMBER + b'\0' * 12 + marshal.dumps(code)  # flags, mtime, size: unchecked here
+    name = os.path.relpath(ENGINE, COLLECTIONS) + '/only_bytecode.pyc'
+    payload = _payload(tmp_path, {name: pyc})
+    ansible_site = os.path.dirname(os.path.dirname(ansible.__file__))
+    probe = ('import sys; sys.path[:0] = sys.argv[1:3]; '
+             'from ansible_collections.linuxnet.netns.plugins.module_utils._netns import only_bytecode; '
+             'print(only_bytecode.VALUE, type(only_bytecode.__loader__).__name__)')
+    output = subprocess.run([sys.executable, '-c', probe, payload, ansible_site],
+                            check=True, capture_output=True, text=True).stdout
+    assert output.split() == ['42', '_SourceLoader']
