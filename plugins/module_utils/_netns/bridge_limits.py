@@ -18,6 +18,7 @@ import json
 import os
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, isolation, safe_files
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import PlanError
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.links.vxlan import FLOOD_MAC
 
@@ -25,9 +26,7 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns.links.vxlan 
 BRIDGE_PORTS_MAX = 1023
 # outer Ethernet, IP, UDP and VXLAN headers, by the underlay's IP version
 VXLAN_OVERHEAD = {4: 50, 6: 70}
-NUD_STALE = 0x04
-NUD_NOARP = 0x40
-NUD_PERMANENT = 0x80
+NUD_STALE, NUD_NOARP, NUD_PERMANENT = requests.NUD_STALE, requests.NUD_NOARP, requests.NUD_PERMANENT
 
 
 def _address(value):
@@ -183,34 +182,30 @@ def peers_item(params, wanted):
 @engine.operation('fdb.forget')
 def forget_fdb_entry(session, name, mac, address):
     """bridge fdb del MAC dev NAME dst ADDRESS."""
-    session.call('remove the forwarding entry %s to %s on %s' % (mac, address, name), 'fdb', 'del',
-                 ifindex=session.index_of(name), lladdr=mac, dst=address)
+    session.send('remove the forwarding entry %s to %s on %s' % (mac, address, name),
+                 requests.forwarding_entry('del', session.index_of(name), mac, address))
 
 
 @engine.operation('fdb.relearn')
 def relearn_fdb_entry(session, name, mac, address):
     """bridge fdb append MAC dev NAME dst ADDRESS: a forgotten entry back, as the kernel had learnt it."""
-    session.call('put back the forwarding entry %s to %s on %s' % (mac, address, name), 'fdb', 'append',
-                 ifindex=session.index_of(name), lladdr=mac, dst=address)
+    session.send('put back the forwarding entry %s to %s on %s' % (mac, address, name),
+                 requests.forwarding_entry('append', session.index_of(name), mac, address))
 
 
 @engine.operation('neigh.forget')
 def forget_neighbour(session, name, address, mac=None):
     """ip neigh del ADDRESS dev NAME (mac: what it resolved to, for the undo)."""
-    session.call('remove the neighbour entry %s on %s' % (address, name), 'neigh', 'del',
-                 ifindex=session.index_of(name), dst=address)
+    session.send('remove the neighbour entry %s on %s' % (address, name),
+                 requests.neighbour('del', session.index_of(name), address))
 
 
 @engine.operation('neigh.relearn')
 def relearn_neighbour(session, name, address, mac=None):
     """ip neigh add ADDRESS lladdr MAC dev NAME nud stale: a forgotten entry back, to be confirmed on use."""
     if mac:
-        session.call('put back the neighbour entry %s on %s' % (address, name), 'neigh', 'add',
-                     ifindex=session.index_of(name), dst=address, lladdr=mac, state=NUD_STALE)
-
-
-def _entries(session, what, method, index):
-    return [entry for entry in session.call(what, method, 'dump', ifindex=index) or () if entry['ifindex'] == index]
+        session.send('put back the neighbour entry %s on %s' % (address, name),
+                     requests.neighbour('add', session.index_of(name), address, lladdr=mac, state=NUD_STALE))
 
 
 def stale_entries(session, item):
@@ -228,9 +223,9 @@ def stale_entries(session, item):
     remotes = set(_address(value) for value in item['remotes'])
     gateways = set(_address(value) for value in item['gateways'])
     fdb, leaving = [], set()
-    for entry in _entries(session, 'read the forwarding database of %s' % link['name'], 'fdb', link['index']):
-        mac = (entry.get_attr('NDA_LLADDR') or '').lower()
-        destination = _address(entry.get_attr('NDA_DST'))
+    for entry in session.forwarding_entries(link['index']):
+        mac = entry['lladdr'] or ''
+        destination = _address(entry['dst'])
         if destination is None or not mac or destination in remotes:
             continue
         if mac == FLOOD_MAC:
@@ -240,12 +235,12 @@ def stale_entries(session, item):
     if not leaving:
         return [], []
     neighbours = []
-    for entry in _entries(session, 'read the neighbours on %s' % link['name'], 'neigh', link['index']):
-        address = _address(entry.get_attr('NDA_DST'))
+    for entry in session.neighbours(link['index']):
+        address = _address(entry['dst'])
         if address is None or address.is_multicast or entry['state'] & (NUD_NOARP | NUD_PERMANENT):
             continue
         if address not in gateways:
-            neighbours.append((str(address), (entry.get_attr('NDA_LLADDR') or '').lower() or None))
+            neighbours.append((str(address), entry['lladdr']))
     return sorted(set(fdb)), sorted(set(neighbours))
 
 

@@ -35,8 +35,8 @@ from types import MappingProxyType
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import namespaces
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
-    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, NETNSA_FD, U32, address_from_message, attribute, bridge_port_from_message, index_from_message, link_from_message,
-    nsid_from_message, route_from_message)
+    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, NETNSA_FD, U32, address_from_message, attribute, bridge_port_from_message,
+    index_from_message, link_from_message, neighbour_from_message, nsid_from_message, route_from_message)
 # HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR and NetlinkFailure: what the engine and the modules ask of netlink
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_reader import (  # noqa: F401 pylint: disable=unused-import
     HAS_PYROUTE2, PYROUTE2_IMPORT_ERROR, NLM_F_ACK, NLM_F_REQUEST, NetlinkDumpInterrupted, NetlinkFailure, Reader,
@@ -62,6 +62,8 @@ STALE_AFTER = {requests.RTM_NEWLINK: ('links', 'addresses', 'routes'),
                requests.RTM_NEWADDR: ('addresses', 'routes'), requests.RTM_DELADDR: ('addresses', 'routes'),
                requests.RTM_NEWROUTE: ('routes',), requests.RTM_DELROUTE: ('routes',),
                requests.RTM_SETLINK: ('bridge_ports',),  # a bridge port's flags: nothing of the link read
+               # neighbour and forwarding entries are read afresh each time asked
+               requests.RTM_NEWNEIGH: (), requests.RTM_DELNEIGH: (),
                None: ('links', 'addresses', 'routes')}
 
 
@@ -267,6 +269,18 @@ class Session(LinkLayers):
             self._bridge_ports = dict(self._dump(lambda: self.reader.dump(
                 'list bridge ports', msg_type, body, bridge_port_from_message)))
         return self._bridge_ports
+
+    def forwarding_entries(self, index):
+        """The forwarding entries of link index (a vxlan's flood list and what it learnt), read now."""
+        msg_type, dummy_flags, body = requests.forwarding_entries(index)
+        return [entry for entry in self._dump(lambda: self.reader.dump(
+            'list the forwarding entries', msg_type, body, neighbour_from_message)) if entry['index'] == index]
+
+    def neighbours(self, index):
+        """The neighbour entries (IPv4 and IPv6) on link index, read now."""
+        msg_type, dummy_flags, body = requests.neighbours(index)
+        return [entry for entry in self._dump(lambda: self.reader.dump(
+            'list the neighbours', msg_type, body, neighbour_from_message)) if entry['index'] == index]
 
     def nsid_of(self, fd):
         """The id this namespace gives the namespace behind fd, or None if it gave none."""

@@ -6,10 +6,11 @@
 
 pyroute2 decodes every attribute of every message (forty-odd per link),
 which made reading a namespace cost more than the kernel's work; here a
-link, an address, a route or an nsid answer is read straight from the
-datagram. pyroute2 still decodes the kind-specific data (IFLA_INFO_DATA)
-of the links that have some (bridge, vxlan, vlan, macvlan), in the names
-the planners use, when a planner first reads it.
+link, an address, a route, a neighbour or forwarding entry, a vxlan's
+settings or an nsid answer is read straight from the datagram. pyroute2
+still decodes the kind-specific data (IFLA_INFO_DATA) of the other links
+that have some (bridge, vlan, macvlan), in the names the planners use,
+when a planner first reads it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -42,6 +43,9 @@ RTVIA_FAMILY = struct.Struct('=H')  # rtvia: family, then the address
 ADDRESS_LENGTHS = {socket.AF_INET: 4, socket.AF_INET6: 16}
 OPERSTATES = ('UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP')
 NSID_HEADER = struct.Struct('=B3x')  # rtgenmsg and its padding
+NEIGHBOUR_HEADER = struct.Struct('=BxxxiHBB')  # ndmsg: family, ifindex, state, flags, type
+NDA_DST, NDA_LLADDR = 1, 2
+BE16 = struct.Struct('>H')
 NETNSA_NSID, NETNSA_FD = 1, 3
 NLMSG_HEADER = struct.Struct('=IHHII')  # length, type, flags, sequence number, port id
 
@@ -143,8 +147,8 @@ def _via(data, attrs):
             _address(data, where[0] + RTVIA_FAMILY.size, where[1] - RTVIA_FAMILY.size, family, RTA_VIA))
 
 
-def _mac(data, attrs):
-    where = attrs.get(IFLA_ADDRESS)
+def _mac(data, attrs, kind=IFLA_ADDRESS):
+    where = attrs.get(kind)
     if not where or not where[1]:
         return None
     return ':'.join('%02x' % byte for byte in bytearray(data[where[0]:where[0] + where[1]]))
@@ -208,7 +212,10 @@ def link_from_message(data, offset):
         info_attrs = attributes(data, info[0], info[0] + info[1])
         kind = _string(data, info_attrs, IFLA_INFO_KIND)
         if IFLA_INFO_DATA in info_attrs:
-            details = KindData(bytes(data[offset:end]))
+            if kind == 'vxlan':
+                details = _vxlan_data(data, info_attrs[IFLA_INFO_DATA])
+            else:
+                details = KindData(bytes(data[offset:end]))
     operstate = _u8(data, attrs, IFLA_OPERSTATE)
     return {
         'index': index,
@@ -226,6 +233,70 @@ def link_from_message(data, offset):
         'group': _u32(data, attrs, IFLA_GROUP),
         'operstate': OPERSTATES[operstate] if operstate is not None and operstate < len(OPERSTATES) else operstate,
         'data': details,
+    }
+
+
+# IFLA_VXLAN_<name>: (attribute number, how its value is read); the names and values are pyroute2's
+VXLAN_ATTRIBUTES = {
+    'ID': (1, 'u32'), 'GROUP': (2, 'ip4'), 'LINK': (3, 'u32'), 'LOCAL': (4, 'ip4'), 'TTL': (5, 'u8'),
+    'TOS': (6, 'u8'), 'LEARNING': (7, 'u8'), 'AGEING': (8, 'u32'), 'LIMIT': (9, 'u32'), 'PROXY': (11, 'u8'),
+    'RSC': (12, 'u8'), 'L2MISS': (13, 'u8'), 'L3MISS': (14, 'u8'), 'PORT': (15, 'be16'), 'GROUP6': (16, 'ip6'),
+    'LOCAL6': (17, 'ip6'), 'UDP_CSUM': (18, 'u8'), 'UDP_ZERO_CSUM6_TX': (19, 'u8'),
+    'UDP_ZERO_CSUM6_RX': (20, 'u8'), 'REMCSUM_TX': (21, 'u8'), 'REMCSUM_RX': (22, 'u8'), 'GBP': (23, 'flag'),
+    'REMCSUM_NOPARTIAL': (24, 'flag'), 'COLLECT_METADATA': (25, 'u8'), 'LABEL': (26, 'u32'), 'GPE': (27, 'flag'),
+    'TTL_INHERIT': (28, 'flag'), 'DF': (29, 'u8'),
+}
+_VXLAN_READERS = {
+    'u8': _u8, 'u32': _u32,
+    'be16': lambda data, attrs, kind: _be16(data, attrs[kind], kind),
+    'ip4': lambda data, attrs, kind: _ip(data, attrs, kind, socket.AF_INET),
+    'ip6': lambda data, attrs, kind: _ip(data, attrs, kind, socket.AF_INET6),
+    'flag': lambda data, attrs, kind: True,
+}
+
+
+def _be16(data, where, kind):
+    if where[1] < 2:
+        raise _short(kind, where[1], 2)
+    return BE16.unpack_from(data, where[0])[0]
+
+
+def _vxlan_data(data, where):
+    """A vxlan's IFLA_INFO_DATA as pyroute2 names and reads it ({'IFLA_VXLAN_ID': 42, ...}), without pyroute2.
+
+    The settings the planners compare (vni, port, local, group, device) and
+    those an undo gives back; the source port range and attributes newer
+    than these are left out: nothing here sets or compares them.
+    """
+    attrs = attributes(data, where[0], where[0] + where[1])
+    found = {}
+    for name, (kind, reader) in VXLAN_ATTRIBUTES.items():
+        if kind in attrs:
+            found['IFLA_VXLAN_' + name] = _VXLAN_READERS[reader](data, attrs, kind)
+    return found
+
+
+def neighbour_from_message(data, offset):
+    """A neighbour or forwarding entry (RTM_NEWNEIGH) at data[offset:].
+
+    dst: the IP address it is for (a neighbour) or sends to (a vxlan
+    forwarding entry); lladdr: its MAC, lower case.
+    """
+    end, (family, index, state, flags, dummy_type) = _message(data, offset, NEIGHBOUR_HEADER, 'neighbour')
+    attrs = attributes(data, offset + NLMSG_HEADER.size + NEIGHBOUR_HEADER.size, end)
+    destination = attrs.get(NDA_DST)
+    dst = None
+    if destination:
+        # a bridge's forwarding entry says its destination's family only by its length
+        af = family if family in ADDRESS_LENGTHS else socket.AF_INET6 if destination[1] == 16 else socket.AF_INET
+        dst = _address(data, destination[0], destination[1], af, NDA_DST)
+    return {
+        'family': family,
+        'index': index,
+        'state': state,
+        'flags': flags,
+        'dst': dst,
+        'lladdr': _mac(data, attrs, NDA_LLADDR),
     }
 
 

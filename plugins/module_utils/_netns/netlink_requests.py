@@ -7,10 +7,12 @@
 pyroute2 builds each request from keyword arguments and sends it through an
 asyncio loop: about 2 ms of CPU a request, and 3 ms to open its socket in a
 namespace, against some 0.05 ms here (benchmarks, issue 18). Links without
-kind-specific data (veth, bridge, dummy), addresses and routes are packed
-here and sent through the session's own socket (netlink_reader.Reader), the
-one it reads with. pyroute2 keeps the rarer requests: the kind data of vxlan,
-vlan and macvlan links, forwarding and neighbour entries, and nsids.
+kind-specific data (veth, bridge, dummy), vxlan links, addresses, routes,
+and neighbour and forwarding entries (a vxlan's flood list) are packed here
+and sent through the session's own socket (netlink_reader.Reader), the one
+it reads with. pyroute2 keeps the rarer requests: the kind data of vlan and
+macvlan links, a deleted link and its addresses given back by an undo, and
+nsids.
 
 Each function returns (message type, flags, body), for Session.send.
 """
@@ -22,14 +24,19 @@ __metaclass__ = type
 import socket
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
-    ADDRESS_HEADER, IFF_UP, IFLA_ADDRESS, IFLA_GROUP, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO,
-    IFLA_MASTER, IFLA_MTU, IFLA_PROTINFO, IFA_ADDRESS, IFA_LOCAL, LINK_HEADER, ROUTE_HEADER, RTA_DST, RTA_GATEWAY,
-    RTA_MULTIPATH, RTA_NH_ID, RTA_OIF, RTA_PREFSRC, RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTNEXTHOP, U8, U32, attribute)
+    ADDRESS_HEADER, BE16, IFF_UP, IFLA_ADDRESS, IFLA_GROUP, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINK, IFLA_LINKINFO,
+    IFLA_MASTER, IFLA_MTU, IFLA_PROTINFO, IFA_ADDRESS, IFA_LOCAL, LINK_HEADER, NDA_DST, NDA_LLADDR, NEIGHBOUR_HEADER,
+    ROUTE_HEADER, RTA_DST, RTA_GATEWAY, RTA_MULTIPATH, RTA_NH_ID, RTA_OIF, RTA_PREFSRC, RTA_PRIORITY, RTA_SRC,
+    RTA_TABLE, RTNEXTHOP, U8, U32, VXLAN_ATTRIBUTES, attribute)
 
 RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK = 16, 17, 18, 19
 RTM_NEWADDR, RTM_DELADDR = 20, 21
 RTM_NEWROUTE, RTM_DELROUTE = 24, 25
-NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
+RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
+NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE, NLM_F_APPEND = 0x100, 0x200, 0x400, 0x800
+NUD_STALE, NUD_NOARP, NUD_PERMANENT = 0x04, 0x40, 0x80
+NTF_SELF = 0x02
+NDA_IFINDEX = 8
 IFLA_INFO_DATA, VETH_INFO_PEER, IFLA_NET_NS_FD = 2, 1, 28
 IFA_F_NODAD = 0x02
 NLA_F_NESTED = 0x8000
@@ -57,6 +64,14 @@ def _ip(kind, address, family):
     return attribute(kind, socket.inet_pton(FAMILIES[family], str(address)))
 
 
+def _version(address):
+    return 6 if ':' in str(address) else 4
+
+
+def _mac(kind, mac):
+    return attribute(kind, bytes(bytearray(int(octet, 16) for octet in mac.split(':'))))
+
+
 def link_settings(index=0, name=None, up=None, mtu=None, mac=None, master=None, parent=None, net_ns_fd=None,
                   group=None, ipv6_link_local=None):
     """An ifinfomsg and the attributes every link has; a link is named by index, else by name.
@@ -73,7 +88,7 @@ def link_settings(index=0, name=None, up=None, mtu=None, mac=None, master=None, 
     if mtu is not None:
         body += _u32(IFLA_MTU, mtu)
     if mac is not None:
-        body += attribute(IFLA_ADDRESS, bytes(bytearray(int(octet, 16) for octet in mac.split(':'))))
+        body += _mac(IFLA_ADDRESS, mac)
     if master is not None:
         body += _u32(IFLA_MASTER, master)
     if parent is not None:
@@ -93,11 +108,35 @@ def set_link(**settings):
     return RTM_NEWLINK, 0, link_settings(**settings)
 
 
-def new_link(kind, name, peer=None, **settings):
-    """Make a link of a kind without kind-specific data; peer: a veth's other end, link_settings' arguments."""
-    data = attribute(IFLA_INFO_DATA, attribute(VETH_INFO_PEER, link_settings(**peer))) if peer is not None else b''
+def new_link(kind, name, peer=None, data=None, **settings):
+    """Make a link; peer: a veth's other end, link_settings' arguments; data: a vxlan's, vxlan_data's arguments."""
+    if peer is not None:
+        data = attribute(IFLA_INFO_DATA, attribute(VETH_INFO_PEER, link_settings(**peer)))
+    elif data is not None:
+        data = attribute(IFLA_INFO_DATA, vxlan_data(**data))
+    else:
+        data = b''
     body = link_settings(name=name, **settings) + attribute(IFLA_LINKINFO, _name(IFLA_INFO_KIND, kind) + data)
     return RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, body
+
+
+# create_link's vxlan arguments (pyroute2's keywords): IFLA_VXLAN_<name>
+VXLAN_SETTINGS = dict(('vxlan_' + name.lower(), name) for name in ('ID', 'PORT', 'GROUP', 'LOCAL', 'GROUP6', 'LOCAL6',
+                                                                    'LINK'))
+
+
+def vxlan_data(**settings):
+    """A vxlan's IFLA_INFO_DATA: vxlan_id, vxlan_port, vxlan_local(6), vxlan_group(6), vxlan_link (an ifindex)."""
+    body = b''
+    for keyword, value in sorted(settings.items()):
+        kind, reader = VXLAN_ATTRIBUTES[VXLAN_SETTINGS[keyword]]
+        if reader == 'u32':
+            body += _u32(kind, value)
+        elif reader == 'be16':
+            body += attribute(kind, BE16.pack(value))
+        else:
+            body += _ip(kind, value, 6 if reader == 'ip6' else 4)
+    return body
 
 
 def delete_link(index):
@@ -179,3 +218,33 @@ def route_through_nexthop_object(identity, nhid, replace=False):
     """Add (or replace) a route through nexthop object nhid, which pyroute2 cannot encode."""
     msg_type, flags, body = route('replace' if replace else 'add', identity)
     return msg_type, flags, body + _u32(RTA_NH_ID, nhid)
+
+
+def forwarding_entries(index):
+    """Ask for the forwarding entries of link index (a vxlan): `bridge fdb show dev`.
+
+    An ifinfomsg, not an ndmsg: the kernel filters a dump by the device only
+    when the request is laid out as one (rtnl_fdb_dump).
+    """
+    return RTM_GETNEIGH, 0, LINK_HEADER.pack(AF_BRIDGE, 0, index, 0, 0)
+
+
+def forwarding_entry(command, index, lladdr, dst):
+    """`bridge fdb append|del LLADDR dev INDEX dst DST`: a static entry of the device itself, as iproute2 makes it."""
+    body = (NEIGHBOUR_HEADER.pack(AF_BRIDGE, index, NUD_NOARP | NUD_PERMANENT, NTF_SELF, 0) + _mac(NDA_LLADDR, lladdr)
+            + _ip(NDA_DST, dst, _version(dst)))
+    return (RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_APPEND, body) if command == 'append' else (RTM_DELNEIGH, 0, body)
+
+
+def neighbours(index):
+    """Ask for the neighbour entries (IPv4 and IPv6) on link index: `ip neigh show dev`."""
+    return RTM_GETNEIGH, 0, NEIGHBOUR_HEADER.pack(socket.AF_UNSPEC, 0, 0, 0, 0) + _u32(NDA_IFINDEX, index)
+
+
+def neighbour(command, index, dst, lladdr=None, state=0):
+    """`ip neigh add DST lladdr LLADDR dev INDEX nud STATE` (command add), or `ip neigh del DST dev INDEX` (del)."""
+    version = _version(dst)
+    body = NEIGHBOUR_HEADER.pack(FAMILIES[version], index, state, 0, 0) + _ip(NDA_DST, dst, version)
+    if lladdr:
+        body += _mac(NDA_LLADDR, lladdr)
+    return (RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, body) if command == 'add' else (RTM_DELNEIGH, 0, body)

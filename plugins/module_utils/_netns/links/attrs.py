@@ -170,7 +170,11 @@ def add_link(session, kind, ifname, **kwargs):
     try:
         if _PLAIN_SETTINGS.issuperset(kwargs):
             session.send(what, requests.new_link(kind, ifname, **_plain(kwargs)))
-        else:  # the kind's own data (vxlan, vlan, macvlan): pyroute2 knows how each is laid out
+        elif kind == 'vxlan' and _PLAIN_SETTINGS.union(requests.VXLAN_SETTINGS).issuperset(kwargs):
+            data = dict((key, value) for key, value in kwargs.items() if key in requests.VXLAN_SETTINGS)
+            plain = dict((key, value) for key, value in kwargs.items() if key not in requests.VXLAN_SETTINGS)
+            session.send(what, requests.new_link(kind, ifname, data=data, **_plain(plain)))
+        else:  # the kind's own data (vlan, macvlan, a vxlan's undo): pyroute2 knows how each is laid out
             session.call(what, 'link', 'add', ifname=ifname, kind=kind, **kwargs)
     except NetlinkFailure as exc:
         # "Unknown device type", or no word at all from kernels without extended acks

@@ -11,6 +11,7 @@ __metaclass__ = type
 import ipaddress
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import argspec, engine, validation
+from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 
 DEFAULT_PORT = 4789
 FLOOD_MAC = '00:00:00:00:00:00'  # the vxlan FDB entry for broadcast and unknown destinations
@@ -89,22 +90,16 @@ def flood_list(session, link):
     """The remotes a vxlan link floods to now: the destinations of its all-zeros FDB entries."""
     if link is None or link['index'] is None or link['kind'] != 'vxlan' or not session.exists:
         return []
-    entries = session.call('read the forwarding database of %s' % link['name'], 'fdb', 'dump',
-                           ifindex=link['index'])
-    found = set()
-    for entry in entries or ():
-        destination = entry.get_attr('NDA_DST')
-        if entry['ifindex'] == link['index'] and destination and \
-                (entry.get_attr('NDA_LLADDR') or '').lower() == FLOOD_MAC:
-            found.add(ipaddress.ip_address(u'%s' % destination))
+    found = set(ipaddress.ip_address(u'%s' % entry['dst']) for entry in session.forwarding_entries(link['index'])
+                if entry['dst'] and entry['lladdr'] == FLOOD_MAC)
     return [str(address) for address in sorted(found)]
 
 
 @engine.operation('fdb.flood_entry')
 def flood_entry(session, name, command, address):
     """bridge fdb append/del 00:00:00:00:00:00 dev NAME dst ADDRESS."""
-    session.call('%s flood entry %s on %s' % (command, address, name), 'fdb', command,
-                 ifindex=session.index_of(name), lladdr=FLOOD_MAC, dst=address)
+    session.send('%s flood entry %s on %s' % (command, address, name),
+                 requests.forwarding_entry(command, session.index_of(name), FLOOD_MAC, address))
 
 
 def plan_flood_list(plan, session, name, current, wanted):

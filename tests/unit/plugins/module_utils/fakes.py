@@ -13,7 +13,7 @@ import socket
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, netlink
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import netlink_requests as requests
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.netlink_messages import (
-    ADDRESS_HEADER, LINK_HEADER, ROUTE_HEADER, RTNEXTHOP, U32, attributes)
+    ADDRESS_HEADER, BE16, LINK_HEADER, NEIGHBOUR_HEADER, ROUTE_HEADER, RTNEXTHOP, U32, VXLAN_ATTRIBUTES, attributes)
 
 DEFAULT_LINKS = (dict(name='eth0', index=1), dict(name='eth1', index=2))
 
@@ -57,6 +57,18 @@ class FakeSession(netlink.LinkLayers):
     def call(self, what, method, *args, **kwargs):
         self.calls.append((method,) + args + (kwargs,))
 
+    # the forwarding and neighbour entries the dumps answer: neighbour_entry()'s
+    fdb = ()
+    neigh = ()
+
+    def forwarding_entries(self, index):
+        self.calls.append(('fdb', 'dump', dict(ifindex=index)))
+        return [dict(entry) for entry in self.fdb if entry['index'] == index]
+
+    def neighbours(self, index):
+        self.calls.append(('neigh', 'dump', dict(ifindex=index)))
+        return [dict(entry) for entry in self.neigh if entry['index'] == index]
+
     def send(self, what, request, planned=False):
         # recorded as call() records pyroute2's calls, and refused where a test's call() refuses
         method, command, args = decoded(request)
@@ -69,9 +81,16 @@ LINK_ATTRS = {3: ('ifname', 'string'), 4: ('mtu', 'u32'), 1: ('address', 'mac'),
 ROUTE_ATTRS = {1: 'dst', 2: 'src', 5: 'gateway', 7: 'prefsrc'}
 
 
+def neighbour_entry(index, lladdr=None, dst=None, state=requests.NUD_STALE, family=socket.AF_UNSPEC, flags=0):
+    """A forwarding or neighbour entry as netlink_messages.neighbour_from_message reads it."""
+    return dict(family=family, index=index, state=state, flags=flags, dst=dst, lladdr=lladdr)
+
+
 def decoded(request):
     """A netlink_requests request as (object, command, arguments), in the words of pyroute2's calls."""
     msg_type, flags, body = request
+    if msg_type in (requests.RTM_NEWNEIGH, requests.RTM_DELNEIGH):
+        return _neighbour(msg_type, flags, body)
     if msg_type in (requests.RTM_NEWLINK, requests.RTM_DELLINK):
         command = 'del' if msg_type == requests.RTM_DELLINK else 'add' if flags & requests.NLM_F_CREATE else 'set'
         return 'link', command, _link(body)
@@ -95,7 +114,9 @@ def _link(body):
         if kind == 18:  # IFLA_LINKINFO: the kind, and a veth's peer
             info = attributes(body, offset, offset + length)
             args['kind'] = body[info[1][0]:info[1][0] + info[1][1]].rstrip(b'\0').decode()
-            if 2 in info:
+            if 2 in info and args['kind'] == 'vxlan':
+                args.update(_vxlan(body, *info[2]))
+            elif 2 in info:
                 peer_at, peer_length = attributes(body, info[2][0], info[2][0] + info[2][1])[1]
                 args['peer'] = _link(body[peer_at:peer_at + peer_length])
             continue
@@ -106,6 +127,35 @@ def _link(body):
         value = body[offset:offset + length]
         args[name] = (value.rstrip(b'\0').decode() if form == 'string' else U32.unpack(value)[0] if form == 'u32'
                       else ':'.join('%02x' % octet for octet in bytearray(value)))
+    return args
+
+
+def _neighbour(msg_type, flags, body):
+    """`bridge fdb` (family AF_BRIDGE) or `ip neigh` as the pyroute2 call it replaced."""
+    family, index, state, dummy_flags, dummy_type = NEIGHBOUR_HEADER.unpack_from(body)
+    attrs = attributes(body, NEIGHBOUR_HEADER.size, len(body))
+    dst_at = attrs[1]
+    args = dict(ifindex=index, dst=_ip(body, dst_at, socket.AF_INET6 if dst_at[1] == 16 else socket.AF_INET))
+    if 2 in attrs:
+        args['lladdr'] = ':'.join('%02x' % octet for octet in bytearray(body[attrs[2][0]:attrs[2][0] + attrs[2][1]]))
+    if family == requests.AF_BRIDGE:
+        return 'fdb', 'append' if msg_type == requests.RTM_NEWNEIGH and flags & requests.NLM_F_APPEND else 'del', args
+    if msg_type == requests.RTM_NEWNEIGH:
+        args['state'] = state
+        return 'neigh', 'add', args
+    return 'neigh', 'del', args
+
+
+def _vxlan(body, offset, length):
+    """A vxlan's IFLA_INFO_DATA as pyroute2's keywords (vxlan_id=42, ...)."""
+    names = dict((kind, (name, reader)) for name, (kind, reader) in VXLAN_ATTRIBUTES.items())
+    args = {}
+    for kind, (start, size) in attributes(body, offset, offset + length).items():
+        name, reader = names[kind]
+        value = body[start:start + size]
+        args['vxlan_' + name.lower()] = (U32.unpack(value)[0] if reader == 'u32' else BE16.unpack(value)[0]
+                                         if reader == 'be16' else socket.inet_ntop(
+                                             socket.AF_INET6 if reader == 'ip6' else socket.AF_INET, value))
     return args
 
 

@@ -15,7 +15,7 @@ import pytest
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridge_limits, changes, isolation, plan_bridge
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.bridge_containers import PlanError
 
-from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession
+from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeHost, FakeSession, neighbour_entry
 
 SETTINGS = dict(name='dbr0', state='present', mtu=None, mode='vxlan', vxlan_interface='vxlan-dbr0', vxlan_vni=42,
                 vxlan_port=4789, vxlan_device=None, dns=['8.8.8.8'], dns_search=[], dns_options=[], hosts_file=True,
@@ -142,13 +142,8 @@ def test_nothing_is_checked_on_the_way_out():
 
 # -- peers that left ------------------------------------------------------------------------------
 
-class Entry(dict):
-    def __init__(self, ifindex, state=0x04, **attrs):
-        dict.__init__(self, ifindex=ifindex, state=state)
-        self.attrs = attrs
-
-    def get_attr(self, name):
-        return self.attrs.get(name)
+def entry(index, state=0x04, lladdr=None, dst=None):
+    return neighbour_entry(index, lladdr, dst, state=state)
 
 
 class DumpSession(FakeSession):
@@ -156,21 +151,17 @@ class DumpSession(FakeSession):
 
     def __init__(self, fdb, neighbours, **kwargs):
         FakeSession.__init__(self, **kwargs)
-        self.dumps = dict(fdb=fdb, neigh=neighbours)
-
-    def call(self, what, method, *args, **kwargs):
-        FakeSession.call(self, what, method, *args, **kwargs)
-        return self.dumps[method] if args[:1] == ('dump',) else None
+        self.fdb, self.neigh = fdb, neighbours
 
 
 def test_learnt_entries_towards_a_host_that_left_are_removed():
-    fdb = [Entry(6, NDA_LLADDR='00:00:00:00:00:00', NDA_DST='198.18.0.13'),  # the flood list: the link planner's
-           Entry(6, NDA_LLADDR='aa:aa:aa:aa:aa:12', NDA_DST='198.18.0.12'),
-           Entry(6, NDA_LLADDR='aa:aa:aa:aa:aa:13', NDA_DST='198.18.0.13'),
-           Entry(6, NDA_LLADDR='aa:aa:aa:aa:aa:99'),
-           Entry(9, NDA_LLADDR='aa:aa:aa:aa:aa:14', NDA_DST='198.18.0.14')]  # another device's
-    neighbours = [Entry(6, NDA_DST='10.88.12.1'), Entry(6, NDA_DST='10.88.13.1', NDA_LLADDR='AA:AA:AA:AA:AA:31'),
-                  Entry(6, state=0x40, NDA_DST='10.88.14.1'), Entry(6, NDA_DST='ff02::1')]
+    fdb = [entry(6, lladdr='00:00:00:00:00:00', dst='198.18.0.13'),  # the flood list: the link planner's
+           entry(6, lladdr='aa:aa:aa:aa:aa:12', dst='198.18.0.12'),
+           entry(6, lladdr='aa:aa:aa:aa:aa:13', dst='198.18.0.13'),
+           entry(6, lladdr='aa:aa:aa:aa:aa:99'),
+           entry(9, lladdr='aa:aa:aa:aa:aa:14', dst='198.18.0.14')]  # another device's
+    neighbours = [entry(6, dst='10.88.12.1'), entry(6, dst='10.88.13.1', lladdr='aa:aa:aa:aa:aa:31'),
+                  entry(6, state=0x40, dst='10.88.14.1'), entry(6, dst='ff02::1')]
     session = DumpSession(fdb, neighbours, links=UNDERLAY + (dict(name='vxlan-dbr0', index=6, kind='vxlan'),))
     item = bridge_limits.peers_item(params(), wanted())
     assert item == dict(interface='vxlan-dbr0', remotes=['198.18.0.12'], gateways=['10.88.12.1'])
@@ -194,9 +185,9 @@ def test_learnt_entries_towards_a_host_that_left_are_removed():
 
 def test_entries_are_left_alone_unless_a_peer_leaves_the_flood_list_in_this_run():
     # a host that left but still sends is learnt again; the rerun after its departure does not chase it
-    fdb = [Entry(6, NDA_LLADDR='00:00:00:00:00:00', NDA_DST='198.18.0.12'),
-           Entry(6, NDA_LLADDR='aa:aa:aa:aa:aa:13', NDA_DST='198.18.0.13')]
-    session = DumpSession(fdb, [Entry(6, NDA_DST='10.88.13.1')],
+    fdb = [entry(6, lladdr='00:00:00:00:00:00', dst='198.18.0.12'),
+           entry(6, lladdr='aa:aa:aa:aa:aa:13', dst='198.18.0.13')]
+    session = DumpSession(fdb, [entry(6, dst='10.88.13.1')],
                           links=UNDERLAY + (dict(name='vxlan-dbr0', index=6, kind='vxlan'),))
     plan = changes.Plan()
     bridge_limits.plan_forgotten_peers(FakeHost(session), [bridge_limits.peers_item(params(), wanted())], plan)

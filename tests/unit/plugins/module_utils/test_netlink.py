@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import socket
 import struct
 
 import pytest
@@ -176,16 +177,51 @@ def test_an_interrupted_dump_says_so_even_when_only_its_end_is_flagged():
             'list links', 18, b'', netlink_messages.link_from_message)
 
 
-def test_kind_data_is_decoded_by_pyroute2_only_when_a_planner_reads_it():
-    vxlan_id = attribute(1, struct.pack('=I', 42))  # IFLA_VXLAN_ID
-    info = attribute(1, b'vxlan\0') + attribute(2 | 0x8000, vxlan_id)
-    data = bytearray(link_message(4, 'vx0'))
+def _link_with_kind(kind, kind_data):
+    info = attribute(1, kind.encode() + b'\0') + attribute(2 | 0x8000, kind_data)
+    data = bytearray(link_message(4, 'x0'))
     data += attribute(18 | 0x8000, info)
     struct.pack_into('=I', data, 0, len(data))
-    link = netlink_messages.link_from_message(bytes(data), 0)
-    assert link['kind'] == 'vxlan'
+    return netlink_messages.link_from_message(bytes(data), 0)
+
+
+def test_kind_data_is_decoded_by_pyroute2_only_when_a_planner_reads_it():
+    link = _link_with_kind('macvlan', attribute(1, struct.pack('=I', 4)))  # IFLA_MACVLAN_MODE bridge
+    assert link['kind'] == 'macvlan'
     assert link['data']._decoded is None
-    assert link['data']['IFLA_VXLAN_ID'] == 42 and dict(link['data'])['IFLA_VXLAN_ID'] == 42
+    assert link['data']['IFLA_MACVLAN_MODE'] == 'bridge' and dict(link['data'])['IFLA_MACVLAN_MODE'] == 'bridge'
+
+
+def test_a_vxlan_is_read_without_pyroute2_in_its_names():
+    kind_data = (attribute(1, struct.pack('=I', 42)) + attribute(15, struct.pack('>H', 4789))
+                 + attribute(4, bytes(bytearray([198, 18, 0, 1]))) + attribute(3, struct.pack('=I', 2))
+                 + attribute(7, b'\1') + attribute(23, b'')  # learning, gbp (a flag)
+                 + attribute(10, struct.pack('>HH', 0, 0))  # the source port range: not read
+                 + attribute(17, socket.inet_pton(socket.AF_INET6, 'fd00::1')) + attribute(99, b'new'))
+    link = _link_with_kind('vxlan', kind_data)
+    assert link['data'] == {'IFLA_VXLAN_ID': 42, 'IFLA_VXLAN_PORT': 4789, 'IFLA_VXLAN_LOCAL': '198.18.0.1',
+                            'IFLA_VXLAN_LINK': 2, 'IFLA_VXLAN_LEARNING': 1, 'IFLA_VXLAN_GBP': True,
+                            'IFLA_VXLAN_LOCAL6': 'fd00::1'}
+
+
+def test_a_vxlan_attribute_cut_short_is_refused():
+    with pytest.raises(netlink_messages.MalformedMessage, match='attribute 15 holds 1 bytes, 2 expected'):
+        _link_with_kind('vxlan', attribute(15, b'\1'))
+
+
+def test_forwarding_and_neighbour_entries_read_from_the_bytes():
+    def neighbour(family, index, state, flags, attrs):
+        body = netlink_messages.NEIGHBOUR_HEADER.pack(family, index, state, flags, 0) + attrs
+        return struct.pack('=IHHII', 16 + len(body), 28, 0, 1, 0) + body
+    flood = neighbour(7, 6, 0xc0, 2, attribute(2, b'\0' * 6) + attribute(1, bytes(bytearray([198, 18, 0, 12]))))
+    assert netlink_messages.neighbour_from_message(flood, 0) == dict(
+        family=7, index=6, state=0xc0, flags=2, dst='198.18.0.12', lladdr='00:00:00:00:00:00')
+    learnt = neighbour(10, 6, 4, 0, attribute(1, socket.inet_pton(socket.AF_INET6, 'fd00::12'))
+                       + attribute(2, bytes(bytearray([0xAA, 0xBB, 0, 0, 0, 0x31]))))
+    assert netlink_messages.neighbour_from_message(learnt, 0) == dict(
+        family=10, index=6, state=4, flags=0, dst='fd00::12', lladdr='aa:bb:00:00:00:31')
+    bare = neighbour(7, 3, 0x80, 2, attribute(2, bytes(bytearray([2, 0, 0, 0, 0, 1]))))  # a port's own MAC
+    assert netlink_messages.neighbour_from_message(bare, 0)['dst'] is None
 
 
 # ---- links as read and as planned --------------------------------------------------------------------

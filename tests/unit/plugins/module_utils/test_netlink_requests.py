@@ -94,3 +94,55 @@ def test_a_single_path_route_and_its_delete():
     assert (msg['family'], msg['flags'], msg['src_len'], msg.get_attr('RTA_SRC')) == (10, 4, 64, 'fd00:1::')
     assert msg.get_attr('RTA_DST') is None and msg.get_attr('RTA_GATEWAY') == 'fd00::1'
     assert msg.get_attr('RTA_OIF') == 2
+
+
+def test_a_vxlan_with_its_settings_as_pyroute2_would_send_them():
+    msg = read_back(requests.new_link('vxlan', 'vxlan-dbr0', up=True, mtu=1450, master=None,
+                                      data=dict(vxlan_id=42, vxlan_port=4789, vxlan_local='198.18.0.11', vxlan_link=3)),
+                    ifinfmsg)
+    info = msg.get_attr('IFLA_LINKINFO')
+    assert info.get_attr('IFLA_INFO_KIND') == 'vxlan' and msg.get_attr('IFLA_MTU') == 1450
+    data = dict(info.get_attr('IFLA_INFO_DATA')['attrs'])
+    assert data == {'IFLA_VXLAN_ID': 42, 'IFLA_VXLAN_PORT': 4789, 'IFLA_VXLAN_LOCAL': '198.18.0.11',
+                    'IFLA_VXLAN_LINK': 3}
+    six = read_back(requests.new_link('vxlan', 'v6', data=dict(vxlan_id=7, vxlan_port=4790, vxlan_group6='ff05::7',
+                                                                 vxlan_local6='fd00::1')), ifinfmsg)
+    data = dict(six.get_attr('IFLA_LINKINFO').get_attr('IFLA_INFO_DATA')['attrs'])
+    assert (data['IFLA_VXLAN_GROUP6'], data['IFLA_VXLAN_LOCAL6'], data['IFLA_VXLAN_PORT']) == ('ff05::7', 'fd00::1', 4790)
+
+
+@pytest.mark.parametrize('command, msg_type, flags', [
+    ('append', requests.RTM_NEWNEIGH, requests.NLM_F_CREATE | requests.NLM_F_APPEND),
+    ('del', requests.RTM_DELNEIGH, 0),
+])
+def test_a_flood_entry_as_bridge_fdb_sends_it(command, msg_type, flags):
+    from pyroute2.netlink.rtnl.ndmsg import ndmsg
+    request = requests.forwarding_entry(command, 6, '00:00:00:00:00:00', '198.18.0.12')
+    assert request[:2] == (msg_type, flags)
+    msg = read_back(request, ndmsg)
+    # what pyroute2's fdb() sent: family AF_BRIDGE, state noarp|permanent, flag self
+    assert (msg['family'], msg['ifindex'], msg['state'], msg['flags']) == (7, 6, 0xc0, 0x02)
+    assert (msg.get_attr('NDA_LLADDR'), msg.get_attr('NDA_DST')) == ('00:00:00:00:00:00', '198.18.0.12')
+    six = read_back(requests.forwarding_entry(command, 6, '02:00:00:00:00:01', 'fd00::12'), ndmsg)
+    assert six.get_attr('NDA_DST') == 'fd00::12'
+
+
+def test_a_neighbour_as_ip_neigh_sends_it():
+    from pyroute2.netlink.rtnl.ndmsg import ndmsg
+    request = requests.neighbour('add', 6, '10.88.13.1', lladdr='aa:aa:aa:aa:aa:31', state=requests.NUD_STALE)
+    assert request[:2] == (requests.RTM_NEWNEIGH, requests.NLM_F_CREATE | requests.NLM_F_EXCL)
+    msg = read_back(request, ndmsg)
+    assert (msg['family'], msg['ifindex'], msg['state']) == (2, 6, 0x04)
+    assert (msg.get_attr('NDA_DST'), msg.get_attr('NDA_LLADDR')) == ('10.88.13.1', 'aa:aa:aa:aa:aa:31')
+    gone = read_back(requests.neighbour('del', 6, 'fd00:88::1'), ndmsg)
+    assert requests.neighbour('del', 6, 'fd00:88::1')[0] == requests.RTM_DELNEIGH
+    assert (gone['family'], gone.get_attr('NDA_DST'), gone.get_attr('NDA_LLADDR')) == (10, 'fd00:88::1', None)
+
+
+def test_the_dumps_of_one_device_ask_the_kernel_to_filter():
+    msg_type, flags, body = requests.forwarding_entries(6)
+    # an ifinfomsg with the device's index: the layout rtnl_fdb_dump filters by
+    assert msg_type == requests.RTM_GETNEIGH and len(body) == 16 and struct.unpack_from('=BxHi', body) == (7, 0, 6)
+    msg_type, flags, body = requests.neighbours(6)
+    assert msg_type == requests.RTM_GETNEIGH and struct.unpack_from('=B', body) == (0,)
+    assert body[12:] == struct.pack('=HHI', 8, requests.NDA_IFINDEX, 6)

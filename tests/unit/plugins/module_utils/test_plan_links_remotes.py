@@ -11,7 +11,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
-from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeSession
+from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import FakeSession, neighbour_entry
 from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.test_engine import link, plan_links_for
 
 OWN = "the module's own namespace"
@@ -19,18 +19,9 @@ VXLAN_DATA = {'IFLA_VXLAN_ID': 42, 'IFLA_VXLAN_PORT': 4789, 'IFLA_VXLAN_LOCAL': 
 VXLAN = dict(name='vx0', kind='vxlan', vni=42, local='198.18.0.11')
 
 
-class FdbEntry(object):
-    """An RTM_NEWNEIGH message of family AF_BRIDGE, as pyroute2 returns it."""
-
-    def __init__(self, ifindex, lladdr, dst):
-        self.fields = dict(ifindex=ifindex)
-        self.attrs = dict(NDA_LLADDR=lladdr, NDA_DST=dst)
-
-    def __getitem__(self, key):
-        return self.fields[key]
-
-    def get_attr(self, name):
-        return self.attrs.get(name)
+def fdb_entry(index, lladdr, dst):
+    """An entry of a vxlan's forwarding database, as Session.forwarding_entries gives it."""
+    return neighbour_entry(index, lladdr, dst, state=0x80 | 0x40, family=7)
 
 
 class FdbSession(FakeSession):
@@ -38,20 +29,15 @@ class FdbSession(FakeSession):
         super(FdbSession, self).__init__(links, label=OWN)
         self.fdb = list(fdb)
 
-    def call(self, what, method, *args, **kwargs):
-        if (method, args) == ('fdb', ('dump',)):
-            return [entry for entry in self.fdb if entry['ifindex'] == kwargs['ifindex']]
-        return super(FdbSession, self).call(what, method, *args, **kwargs)
-
 
 def vxlan_session(*remotes, **extra):
-    entries = [FdbEntry(2, '00:00:00:00:00:00', address) for address in remotes]
+    entries = [fdb_entry(2, '00:00:00:00:00:00', address) for address in remotes]
     entries += extra.get('other', [])
     return FdbSession([link('eth0', 1), link('vx0', 2, kind='vxlan', data=VXLAN_DATA)], entries)
 
 
 def fdb_calls(session):
-    return [(call[1], call[2]['dst']) for call in session.calls if call[0] == 'fdb']
+    return [(call[1], call[2]['dst']) for call in session.calls if call[0] == 'fdb' and call[1] != 'dump']
 
 
 def test_a_new_link_gets_its_whole_flood_list_in_address_order():
@@ -67,7 +53,7 @@ def test_a_new_link_gets_its_whole_flood_list_in_address_order():
 
 
 def test_the_list_is_exact_and_converged_in_place():
-    other_mac = FdbEntry(2, '02:00:00:00:00:09', '198.18.0.99')  # a learnt entry: not ours to judge
+    other_mac = fdb_entry(2, '02:00:00:00:00:09', '198.18.0.99')  # a learnt entry: not ours to judge
     session = vxlan_session('198.18.0.12', '198.18.0.14', other=[other_mac])
     summaries, plan = plan_links_for(session, dict(VXLAN, remotes=['198.18.0.12', '198.18.0.13']))
     assert summaries == ['add remote 198.18.0.13 to the flood list of vx0 in ' + OWN,
