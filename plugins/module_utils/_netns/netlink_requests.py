@@ -121,8 +121,8 @@ def new_link(kind, name, peer=None, data=None, **settings):
 
 
 # create_link's vxlan arguments (pyroute2's keywords): IFLA_VXLAN_<name>
-VXLAN_SETTINGS = dict(('vxlan_' + name.lower(), name) for name in ('ID', 'PORT', 'GROUP', 'LOCAL', 'GROUP6', 'LOCAL6',
-                                                                    'LINK'))
+VXLAN_SETTINGS = dict(('vxlan_' + name.lower(), name)
+                      for name in ('ID', 'PORT', 'GROUP', 'LOCAL', 'GROUP6', 'LOCAL6', 'LINK'))
 
 
 def vxlan_data(**settings):

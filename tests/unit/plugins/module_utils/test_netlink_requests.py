@@ -105,8 +105,8 @@ def test_a_vxlan_with_its_settings_as_pyroute2_would_send_them():
     data = dict(info.get_attr('IFLA_INFO_DATA')['attrs'])
     assert data == {'IFLA_VXLAN_ID': 42, 'IFLA_VXLAN_PORT': 4789, 'IFLA_VXLAN_LOCAL': '198.18.0.11',
                     'IFLA_VXLAN_LINK': 3}
-    six = read_back(requests.new_link('vxlan', 'v6', data=dict(vxlan_id=7, vxlan_port=4790, vxlan_group6='ff05::7',
-                                                                 vxlan_local6='fd00::1')), ifinfmsg)
+    settings = dict(vxlan_id=7, vxlan_port=4790, vxlan_group6='ff05::7', vxlan_local6='fd00::1')
+    six = read_back(requests.new_link('vxlan', 'v6', data=settings), ifinfmsg)
     data = dict(six.get_attr('IFLA_LINKINFO').get_attr('IFLA_INFO_DATA')['attrs'])
     assert (data['IFLA_VXLAN_GROUP6'], data['IFLA_VXLAN_LOCAL6'], data['IFLA_VXLAN_PORT']) == ('ff05::7', 'fd00::1', 4790)
 
