@@ -52,11 +52,16 @@ def _nft():
 
 
 _run_command = []  # the running module's AnsibleModule.run_command (engine.run_task sets it)
+# `nft -j list ruleset` of each namespace (by descriptor) as read in this task: netns_bridge's NAT and
+# firewall stages both read it. Any program run inside a namespace may change it (nft -f, iptables,
+# firewall-cmd, ufw), so running one forgets them all.
+_rulesets = {}
 
 
 def use(run_command):
     """Run every program through run_command (AnsibleModule.run_command) from now on."""
     _run_command[:] = [run_command]
+    _rulesets.clear()
 
 
 def _execute(argv, script=None):
@@ -73,13 +78,18 @@ def _execute(argv, script=None):
 
 def run(fd, args, script=None):
     """nft ARGS inside the namespace behind fd (None: this thread's own)."""
-    argv = [_nft()] + list(args)
+    return run_program(fd, [_nft()] + list(args), script)
+
+
+def _list(fd, args, as_json=False):
+    """nft [-j] list ARGS: a read, which leaves the rulesets read so far as they are."""
     with namespaces.entered(fd):
-        return _execute(argv, script)
+        return _execute([_nft()] + (['-j'] if as_json else []) + ['list'] + list(args))
 
 
 def run_program(fd, argv, script=None):
     """Any program inside the namespace behind fd, script on its stdin; its output, or NftError."""
+    _rulesets.clear()
     with namespaces.entered(fd):
         return _execute(argv, script)
 
@@ -90,16 +100,18 @@ def load(fd, script):
 
 
 def ruleset_json(fd):
-    """`nft -j list ruleset` as a list of objects (tables, chains, rules...)."""
-    text = run(fd, ['-j', 'list', 'ruleset'])
-    try:
-        return json.loads(text).get('nftables', [])
-    except ValueError:
-        raise NftError('nft -j list ruleset printed something that is not JSON: %r' % text[:200])
+    """`nft -j list ruleset` as a list of objects (tables, chains, rules...), read once until a program runs."""
+    if fd not in _rulesets:
+        text = _list(fd, ['ruleset'], as_json=True)
+        try:
+            _rulesets[fd] = json.loads(text).get('nftables', [])
+        except ValueError:
+            raise NftError('nft -j list ruleset printed something that is not JSON: %r' % text[:200])
+    return _rulesets[fd]
 
 
 def list_table(fd, family, name):
-    return run(fd, ['list', 'table', family, name])
+    return _list(fd, ['table', family, name])
 
 
 def listed_in_scratch(script):

@@ -516,3 +516,24 @@ def test_plan_is_data_and_applying_it_does_what_it_says(kernel):
     plan.apply()
     assert kernel['written'] == [('/proc/sys/net/ipv4/ip_forward', 1)]
     assert kernel['loaded'] == [rules['apply']['args']['script']]
+
+
+def test_a_namespace_ruleset_is_read_once_until_a_program_runs_there(monkeypatch):
+    ran = []
+
+    def run_command(argv, **kwargs):
+        ran.append(argv[1:])
+        return 0, '{"nftables": [{"table": {"family": "inet", "name": "filter"}}]}', ''
+    monkeypatch.setattr(nftables, 'find', lambda program='nft': '/usr/sbin/' + program)
+    monkeypatch.setattr(nftables, '_run_command', [])  # use() fills these in place: the next test gets them back
+    monkeypatch.setattr(nftables, '_rulesets', {})
+    nftables.use(run_command)
+    first = nftables.ruleset_json(None)
+    assert nftables.ruleset_json(None) is first and ran == [['-j', 'list', 'ruleset']]
+    nftables.list_table(None, 'inet', 'filter')  # another read keeps it
+    assert nftables.ruleset_json(None) is first and len(ran) == 2
+    nftables.load(None, 'flush ruleset\n')  # a change forgets it
+    assert nftables.ruleset_json(None) is not first and ran[-1] == ['-j', 'list', 'ruleset'] and len(ran) == 4
+    nftables.use(run_command)  # so does the next task
+    nftables.ruleset_json(None)
+    assert len(ran) == 5
