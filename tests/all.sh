@@ -37,7 +37,7 @@ declare -A command=(
 # Longest first in each lane; the lanes take about the same time (see README).
 # vm (VMs under TCG: 10-20 min, most of it boots) takes most of a lane. The integration targets run
 # with PyPI's pyroute2 (.venv, lane 2, every target) and with Debian's (/usr/bin/python3, lane 1,
-# the targets whose modules import pyroute2: alias uses/pyroute2, about 3 min). controllers: 4 cores
+# the targets whose modules import pyroute2: alias uses/pyroute2, about 2 min). controllers: 4 cores
 # as controller (seed playbooks, the role, one ansible-test target each).
 lane1=(vm controllers sanity integration-debian firewall-role become units)
 lane2=(integration playbooks role dualstack node-removal neighbours molecule lint docs package)
