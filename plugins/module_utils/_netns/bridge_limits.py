@@ -26,7 +26,6 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns.links.vxlan 
 BRIDGE_PORTS_MAX = 1023
 # outer Ethernet, IP, UDP and VXLAN headers, by the underlay's IP version
 VXLAN_OVERHEAD = {4: 50, 6: 70}
-NUD_STALE, NUD_NOARP, NUD_PERMANENT = requests.NUD_STALE, requests.NUD_NOARP, requests.NUD_PERMANENT
 
 
 def _address(value):
@@ -205,7 +204,7 @@ def relearn_neighbour(session, name, address, mac=None):
     """ip neigh add ADDRESS lladdr MAC dev NAME nud stale: a forgotten entry back, to be confirmed on use."""
     if mac:
         session.send('put back the neighbour entry %s on %s' % (address, name),
-                     requests.neighbour('add', session.index_of(name), address, lladdr=mac, state=NUD_STALE))
+                     requests.neighbour('add', session.index_of(name), address, lladdr=mac, state=requests.NUD_STALE))
 
 
 def stale_entries(session, item):
@@ -237,7 +236,7 @@ def stale_entries(session, item):
     neighbours = []
     for entry in session.neighbours(link['index']):
         address = _address(entry['dst'])
-        if address is None or address.is_multicast or entry['state'] & (NUD_NOARP | NUD_PERMANENT):
+        if address is None or address.is_multicast or entry['state'] & (requests.NUD_NOARP | requests.NUD_PERMANENT):
             continue
         if address not in gateways:
             neighbours.append((str(address), entry['lladdr']))

@@ -11,12 +11,12 @@ read; over them lies the plan's layer, which the planners change only
 through plan_link, plan_link_update and plan_link_gone, so that later items
 of an aggregate see what earlier items will have done.
 
-Reading and the common changes (links without kind-specific data, addresses,
-routes) go through one plain blocking netlink socket per session
-(netlink_reader.Reader, decoded by netlink_messages, packed by
-netlink_requests). pyroute2's IPRoute is opened only for the rarer changes
-(vxlan/vlan/macvlan data, forwarding and neighbour entries, nsids), so that
-a run that makes containers does not even import it.
+Reading and the common changes (links, vxlan ones with their settings,
+addresses, routes, forwarding and neighbour entries) go through one plain
+blocking netlink socket per session (netlink_reader.Reader, decoded by
+netlink_messages, packed by netlink_requests). pyroute2's IPRoute is opened
+only for the rarer changes (vlan/macvlan data, an undone delete, nsids), so
+that a run that makes containers or a VXLAN overlay does not even import it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -62,9 +62,8 @@ STALE_AFTER = {requests.RTM_NEWLINK: ('links', 'addresses', 'routes'),
                requests.RTM_NEWADDR: ('addresses', 'routes'), requests.RTM_DELADDR: ('addresses', 'routes'),
                requests.RTM_NEWROUTE: ('routes',), requests.RTM_DELROUTE: ('routes',),
                requests.RTM_SETLINK: ('bridge_ports',),  # a bridge port's flags: nothing of the link read
-               # neighbour and forwarding entries are read afresh each time asked
-               requests.RTM_NEWNEIGH: (), requests.RTM_DELNEIGH: (),
-               None: ('links', 'addresses', 'routes')}
+               requests.RTM_NEWNEIGH: ('fdb',), requests.RTM_DELNEIGH: ('fdb',),
+               None: ('links', 'addresses', 'routes', 'fdb')}
 
 
 def allow_a_session_per_namespace():
@@ -178,6 +177,7 @@ class Session(LinkLayers):
         self._addresses = None
         self._routes = {}
         self._bridge_ports = None
+        self._forwarding = {}  # the forwarding entries of a link, by its index
         _OPEN[fd] = self
 
     @property
@@ -219,6 +219,8 @@ class Session(LinkLayers):
             self._addresses = None
         if 'routes' in stale:
             self._routes = {}
+        if 'links' in stale or 'fdb' in stale:
+            self._forwarding = {}
 
     def forget_addresses(self):
         """Read the addresses again when next asked (the kernel changes their flags as DAD runs)."""
@@ -271,16 +273,20 @@ class Session(LinkLayers):
         return self._bridge_ports
 
     def forwarding_entries(self, index):
-        """The forwarding entries of link index (a vxlan's flood list and what it learnt), read now."""
-        msg_type, dummy_flags, body = requests.forwarding_entries(index)
-        return [entry for entry in self._dump(lambda: self.reader.dump(
-            'list the forwarding entries', msg_type, body, neighbour_from_message)) if entry['index'] == index]
+        """The forwarding entries of link index (a vxlan's flood list and what it learnt), read once."""
+        if index not in self._forwarding:
+            self._forwarding[index] = self._entries('list the forwarding entries', requests.forwarding_entries(index),
+                                                    index)
+        return self._forwarding[index]
 
     def neighbours(self, index):
         """The neighbour entries (IPv4 and IPv6) on link index, read now."""
-        msg_type, dummy_flags, body = requests.neighbours(index)
-        return [entry for entry in self._dump(lambda: self.reader.dump(
-            'list the neighbours', msg_type, body, neighbour_from_message)) if entry['index'] == index]
+        return self._entries('list the neighbours', requests.neighbours(index), index)
+
+    def _entries(self, what, request, index):
+        msg_type, dummy_flags, body = request
+        return [entry for entry in self._dump(lambda: self.reader.dump(what, msg_type, body, neighbour_from_message))
+                if entry['index'] == index]
 
     def nsid_of(self, fd):
         """The id this namespace gives the namespace behind fd, or None if it gave none."""

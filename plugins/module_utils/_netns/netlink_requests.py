@@ -109,11 +109,11 @@ def set_link(**settings):
 
 
 def new_link(kind, name, peer=None, data=None, **settings):
-    """Make a link; peer: a veth's other end, link_settings' arguments; data: a vxlan's, vxlan_data's arguments."""
+    """Make a link; peer: a veth's other end, link_settings' arguments; data: its kind's (KIND_DATA)."""
     if peer is not None:
         data = attribute(IFLA_INFO_DATA, attribute(VETH_INFO_PEER, link_settings(**peer)))
-    elif data is not None:
-        data = attribute(IFLA_INFO_DATA, vxlan_data(**data))
+    elif data:
+        data = attribute(IFLA_INFO_DATA, KIND_DATA[kind][1](**data))
     else:
         data = b''
     body = link_settings(name=name, **settings) + attribute(IFLA_LINKINFO, _name(IFLA_INFO_KIND, kind) + data)
@@ -137,6 +137,10 @@ def vxlan_data(**settings):
         else:
             body += _ip(kind, value, 6 if reader == 'ip6' else 4)
     return body
+
+
+# the kinds whose data is packed here: create_link's keywords for it (pyroute2's), and the packer
+KIND_DATA = {'vxlan': (frozenset(VXLAN_SETTINGS), vxlan_data)}
 
 
 def delete_link(index):

@@ -168,11 +168,10 @@ def add_link(session, kind, ifname, **kwargs):
     bridge_mtu = kwargs.pop('mtu', None) if kind == 'bridge' else None
     what = 'create %s %s' % (kind, ifname)
     try:
-        if _PLAIN_SETTINGS.issuperset(kwargs):
-            session.send(what, requests.new_link(kind, ifname, **_plain(kwargs)))
-        elif kind == 'vxlan' and _PLAIN_SETTINGS.union(requests.VXLAN_SETTINGS).issuperset(kwargs):
-            data = dict((key, value) for key, value in kwargs.items() if key in requests.VXLAN_SETTINGS)
-            plain = dict((key, value) for key, value in kwargs.items() if key not in requests.VXLAN_SETTINGS)
+        packed = requests.KIND_DATA.get(kind, (frozenset(), None))[0]
+        data = dict((key, value) for key, value in kwargs.items() if key in packed)
+        plain = dict((key, value) for key, value in kwargs.items() if key not in packed)
+        if _PLAIN_SETTINGS.issuperset(plain):
             session.send(what, requests.new_link(kind, ifname, data=data, **_plain(plain)))
         else:  # the kind's own data (vlan, macvlan, a vxlan's undo): pyroute2 knows how each is laid out
             session.call(what, 'link', 'add', ifname=ifname, kind=kind, **kwargs)

@@ -50,7 +50,8 @@ def _saved(session, link):
     """A copy, as plain data, of what restore_link needs, taken now: the plan's model changes as planning goes on.
 
     The kind data stays the read-only mapping it was read as: pyroute2 decodes
-    it only if the undo runs (a plain delete does not import pyroute2).
+    a bridge's, vlan's or macvlan's only if the undo runs (a plain delete does
+    not import pyroute2; a vxlan's is read without it).
     """
     return dict(link=dict(link),
                 addresses=[dict(record) for record in session.addresses() if record['index'] == link['index']])

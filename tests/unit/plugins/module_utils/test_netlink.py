@@ -273,6 +273,7 @@ def session_reading(links, answers):
     bare.label = 'netns t'
     bare.reader = reader(answers)
     bare._stale = set()
+    bare._forwarding = {}
     bare._read_links = lambda: [dict(link) for link in links]
     return bare
 
@@ -314,3 +315,21 @@ def test_a_bridge_port_flag_set_forgets_the_ports_and_keeps_the_links_read():
     session.send('delete ve-a', requests.delete_link(2))
     session.forget_state()
     assert session._kernel_links is None and session._bridge_ports is None
+
+
+def test_a_links_forwarding_entries_are_read_once_until_an_entry_changes():
+    def flood(sequence, dst):
+        body = netlink_messages.NEIGHBOUR_HEADER.pack(7, 6, 0xc0, 2, 0) + attribute(2, b'\0' * 6)
+        return message(28, body + attribute(1, bytes(bytearray(dst))), sequence)
+    ack = message(2, struct.pack('=i', 0) + b'\0' * 16, 2)
+    answers = [flood(1, [198, 18, 0, 12]) + done(1), ack, flood(3, [198, 18, 0, 13]) + done(3)]
+    session = session_reading([dict(name='vx0', index=6)], answers)
+    session.links()
+    first = session.forwarding_entries(6)
+    assert session.forwarding_entries(6) is first and len(session.reader.sock.sent) == 1
+    assert [entry['dst'] for entry in first] == ['198.18.0.12']
+    session.send('del flood entry', requests.forwarding_entry('del', 6, '00:00:00:00:00:00', '198.18.0.12'))
+    session.forget_state()
+    assert session._kernel_links is not None  # a forwarding entry changes no link: they are not read again
+    assert [entry['dst'] for entry in session.forwarding_entries(6)] == ['198.18.0.13']
+    assert len(session.reader.sock.sent) == 3
