@@ -6,7 +6,7 @@
 
     /usr/bin/python3 benchmarks/run.py [--n 50,200,500] [--repeat 3] [--methods shell,cni,kernel,floor,modules,role]
                                        [--python PATH] [--json FILE] [--profile DIR] [--strace DIR]
-                                       [--baseline [NAME=]DIR ...]
+                                       [--baseline [NAME=]DIR ...] [--etc-on-disk]
 
 For every N and every repeat, each method runs in a sandbox of its own (tests/sandbox.sh:
 nothing outside it changes), one after the other, so the ratios compare runs made minutes
@@ -53,6 +53,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -259,10 +260,19 @@ def inner_ansible(playbook, count, python, collections, log, workdir):
     return phases
 
 
+def etc_netns_on_disk():
+    """/etc/netns becomes a new directory of /var/tmp, on a disk as on a host (a mount of the sandbox's own)."""
+    directory = tempfile.mkdtemp(prefix='bench-etc-netns-', dir='/var/tmp')
+    os.chmod(directory, 0o755)
+    subprocess.run(['mount', '--bind', directory, '/etc/netns'], check=True)
+    return directory
+
+
 def inner(args):
     workdir = tempfile.mkdtemp(prefix='bench-%s-%d-' % (args.inner, args.count))
     log = os.path.join(workdir, 'output.log')
     result = dict(method=args.inner, n=args.count, log=log)
+    etc_netns = etc_netns_on_disk() if args.etc_on_disk else None
     try:
         if args.inner in SCRIPTS:
             result['phases'] = inner_script(args.inner, args.count, log, workdir)
@@ -272,6 +282,10 @@ def inner(args):
                                              args.collections or COLLECTIONS, log, workdir)
     except (RuntimeError, subprocess.SubprocessError) as exc:
         result['error'] = str(exc)
+    finally:
+        if etc_netns:
+            subprocess.run(['umount', '/etc/netns'], check=False)
+            shutil.rmtree(etc_netns, ignore_errors=True)
     with open(args.out, 'w') as out:
         json.dump(result, out)
 
@@ -283,7 +297,7 @@ def loadavg():
         return float(source.read().split()[0])
 
 
-def measure(method, count, python, profile_dir, strace_dir, baselines, collections=None):
+def measure(method, count, python, profile_dir, strace_dir, baselines, collections=None, etc_on_disk=False):
     handle, out = tempfile.mkstemp(prefix='bench-result-', suffix='.json')
     os.close(handle)
     env = dict(os.environ)
@@ -294,6 +308,8 @@ def measure(method, count, python, profile_dir, strace_dir, baselines, collectio
         os.makedirs(env['BENCH_STRACE_DIR'], exist_ok=True)
     argv = [SANDBOX, sys.executable, os.path.abspath(__file__), '--inner', method,
             '--count', str(count), '--python', python, '--out', out]
+    if etc_on_disk:
+        argv.append('--etc-on-disk')
     if method in baselines:
         argv += ['--collections', baselines[method]]
     elif collections:
@@ -399,6 +415,9 @@ def main():
     parser.add_argument('--collections', metavar='DIR',
                         help='collections path of the collection under test for every Ansible method '
                              '(default: the work tree, .build/collections); benchmarks/snapshot.sh makes one')
+    parser.add_argument('--etc-on-disk', action='store_true',
+                        help="/etc/netns on the disk (a new directory of /var/tmp), as on a "
+                             "host, instead of the sandbox's tmpfs, where syncing a file or directory costs nothing")
     parser.add_argument('--count', type=int, help=argparse.SUPPRESS)
     parser.add_argument('--out', help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -432,7 +451,7 @@ def main():
             for method in methods:
                 load = loadavg()
                 result = measure(method, count, python, args.profile, args.strace, baselines,
-                                 args.collections and os.path.abspath(args.collections))
+                                 args.collections and os.path.abspath(args.collections), args.etc_on_disk)
                 result.update(repeat=repeat + 1, loadavg_before=load)
                 runs.append(result)
                 phases = result.get('phases', {})
@@ -441,8 +460,9 @@ def main():
                 print('N=%d %s #%d (load %.2f): %s' % (count, method, repeat + 1, load, outcome), file=sys.stderr)
     summary = summarize(runs)
     print()
-    print('%s, %d CPUs, load average %.2f at the start and %.2f at the end; python %s; median of %d'
-          % (started['time'], os.cpu_count(), started['loadavg'], loadavg(), python, args.repeat))
+    print('%s, %d CPUs, load average %.2f at the start and %.2f at the end; python %s; median of %d; /etc/netns on %s'
+          % (started['time'], os.cpu_count(), started['loadavg'], loadavg(), python, args.repeat,
+             'the disk' if args.etc_on_disk else 'a tmpfs'))
     print(table(summary, counts, methods))
     failed = [run for run in runs if 'error' in run]
     for run in failed:
@@ -451,6 +471,7 @@ def main():
     if args.json:
         with open(args.json, 'w') as out:
             json.dump(dict(started=started, ended_loadavg=loadavg(), cpus=os.cpu_count(), python=python,
+                           etc_on_disk=args.etc_on_disk,
                            repeat=args.repeat, counts=counts, methods=methods, runs=runs,
                            summary=[dict(n=key[0], method=key[1], phase=key[2], **value)
                                     for key, value in sorted(summary.items())]),

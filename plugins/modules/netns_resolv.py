@@ -23,6 +23,9 @@ description:
     and compared with what is on disk byte for byte; a file that differs is replaced whole.
   - Each file is written atomically (a temporary file in the same directory, fsync, rename), so
     a process in the namespace sees the old file or the new one, never part of one.
+  - The directory is not synced after each change, so a crash can take back the last changes
+    (the file stays whole, old or new); the next run puts them back. On a disk this saves two
+    journal commits per namespace.
   - The namespace itself need not exist. The files can be written before C(ip netns add) or
     M(linuxnet.netns.netns) creates it, and are kept when it is removed.
 options:

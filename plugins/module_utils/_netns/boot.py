@@ -167,11 +167,14 @@ def install_code(target, lib_dir, listing):
 
     The code is written beside it as lib.new, then swapped in; the lib it
     replaces stays as lib.old until the task is done, for restore_code.
+    lib.new's directories are synced once each, when it is whole, not after
+    each of its hundred files: only the swap has to be durable on its own.
     """
     files = None if listing is None else payload()
     if files is not None and manifest(files).decode() != listing:
         raise PlanFailure("the module's code changed since the plan was made; run the task again")
     tree, lib = safe_files.locate(os.path.join(lib_dir, 'lib'))
+    staging = safe_files.locate(os.path.join(lib_dir, 'lib'), durable=False)[0]
     staged, saved = lib[:-1] + ['lib.new'], lib[:-1] + ['lib.old']
     for components in (staged, saved):
         tree.remove_tree(components)
@@ -179,9 +182,12 @@ def install_code(target, lib_dir, listing):
     for name in sorted(files or ()):
         parts = name.split('/')
         if tuple(parts[:-1]) not in made:  # each level once, not once per file in it
-            tree.make_dirs(staged + parts[:-1])
-            made.add(tuple(parts[:-1]))
-        tree.write_file(staged + parts[:-1], parts[-1], files[name])
+            for depth in range(len(parts)):
+                made.add(tuple(parts[:depth]))
+            staging.make_dirs(staged + parts[:-1])
+        staging.write_file(staged + parts[:-1], parts[-1], files[name])
+    for parts in sorted(made, key=len, reverse=True):  # the innermost first: each is then whole in its parent
+        staging.sync_dir(staged + list(parts))
     if tree.entries(lib) is not None:
         tree.rename(lib, saved[-1])
     if files is not None:

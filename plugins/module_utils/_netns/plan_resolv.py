@@ -10,7 +10,13 @@ configuration. Nothing here enters a namespace or talks netlink.
 
 /etc/netns is root's, but a symlink planted in it would turn "write
 resolv.conf" into "overwrite any file on the host": every file goes through
-safe_files, which follows no symlink below /etc and writes durably.
+safe_files, which follows no symlink below /etc.
+
+A file is replaced atomically (whole, old or new, even after a crash), but
+its directory is not synced after each change (DURABLE): every run, and the
+restore at boot, reads these files and writes again one that a crash took
+back, while a directory sync per file is a journal commit on a disk, two or
+three a namespace (docs/performance.md).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -45,6 +51,7 @@ HEADER = u'# Managed by linuxnet.netns.netns_resolv\n'
 DIR_MODE = safe_files.DIR_MODE
 FILE_MODE = safe_files.FILE_MODE
 MAXNS = 3  # glibc and musl read no more nameservers than this
+DURABLE = False  # /etc/netns/NAME and its files: see above
 
 # resolv.conf(5) of glibc; the ones in VALUED take NAME:NUMBER.
 VALUED_OPTIONS = frozenset(['ndots', 'timeout', 'attempts'])
@@ -227,15 +234,14 @@ class Current(object):
         self.entries = set()
         self.files = {}  # filename -> safe_tree.File or None, read once
         tree, components = safe_files.locate(dir_path(name), _root())
-        root_fd = tree.walk(components[:-1])
-        if root_fd is None:
-            return
-        self.root_exists = True
-        os.close(root_fd)
         fd = tree.walk(components)
         if fd is None:
+            root_fd = tree.walk(components[:-1])
+            if root_fd is not None:
+                self.root_exists = True
+                os.close(root_fd)
             return
-        self.dir_exists = True
+        self.root_exists = self.dir_exists = True
         try:
             self.entries = set(os.listdir(fd))
             for filename in MANAGED_FILES:
@@ -265,7 +271,7 @@ def plan(host, items, plan):
             safe_files.plan_dir(plan, dir_path(), _root())
             root_planned = True
         if not current.dir_exists:
-            safe_files.plan_dir(plan, dir_path(want.name), _root())
+            safe_files.plan_dir(plan, dir_path(want.name), _root(), durable=DURABLE)
         for filename in MANAGED_FILES:
             if filename in want.texts:
                 _plan_file(plan, want.name, filename, want.texts[filename], current)
@@ -276,12 +282,13 @@ def plan(host, items, plan):
 def _plan_file(plan, name, filename, text, current):
     """The file's change (create, update, set mode, remove), and its text before and after in the diff."""
     return safe_files.plan_file(plan, file_path(name, filename), text, FILE_MODE, _root(), make_dirs=False,
-                                existing=current.files.get(filename) if current.dir_exists else None)
+                                existing=current.files.get(filename) if current.dir_exists else None,
+                                durable=DURABLE)
 
 
 def _plan_absent(plan, want, current):
     removed = set(filename for filename in MANAGED_FILES if _plan_file(plan, want.name, filename, None, current))
     if current.dir_exists and not current.entries - removed:
         path = dir_path(want.name)
-        plan.add('remove directory %s' % path, Op(safe_files.remove_dir, None, path=path, root=_root()),
-                 Op(safe_files.make_dir, None, path=path, root=_root()))
+        plan.add('remove directory %s' % path, Op(safe_files.remove_dir, None, path=path, root=_root(), durable=DURABLE),
+                 Op(safe_files.make_dir, None, path=path, root=_root(), durable=DURABLE))

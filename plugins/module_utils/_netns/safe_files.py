@@ -2,7 +2,7 @@
 # Copyright (c) linuxnet.netns contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Every file the collection writes, written one way: durable, atomic, no symlink followed.
+"""Every file the collection writes, written one way: atomic, no symlink followed, durable unless said.
 
 The resolver files under /etc/netns, the netns_bridge registry, the code,
 options and units left for the boot, the containers' services and their
@@ -15,6 +15,11 @@ as it is (/etc for /etc/netns, the registry directory's parent, or /):
 below root nothing is followed (safe_tree.Tree), so a symlink planted there
 fails the task naming it rather than turning "write resolv.conf" into
 "overwrite any file on the host".
+
+Durable (the default): each change syncs its directory too, so that it
+survives a crash. The resolver files under /etc/netns are not
+(plan_resolv.DURABLE): every run writes them again where a crash took a
+change back.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -30,14 +35,14 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns.safe_tree im
     DIR_MODE, FILE_MODE, Tree, UnsafePath, previous_name)
 
 
-def locate(path, root='/'):
-    """(Tree of root, components of path below it); path must be below root."""
+def locate(path, root='/', durable=True):
+    """(Tree of root, components of path below it); path must be below root. durable: see safe_tree.Tree."""
     root = os.path.normpath(root)
     path = os.path.normpath(path)
     prefix = root if root.endswith(os.sep) else root + os.sep
     if not os.path.isabs(path) or not path.startswith(prefix) or path == root:
         raise ValueError('%s is not below %s' % (path, root))
-    return Tree(root), path[len(prefix):].split(os.sep)
+    return Tree(root, durable), path[len(prefix):].split(os.sep)
 
 
 def read(path, root='/'):
@@ -75,13 +80,15 @@ def _remove_empty(tree, dirs, quietly=True):
 # -- the operations ---------------------------------------------------------------------------
 
 @engine.operation('file.write')
-def write(target, path, data, root='/', mode=FILE_MODE, owner=None, keep_previous=False, make_dirs=False):
+def write(target, path, data, root='/', mode=FILE_MODE, owner=None, keep_previous=False, make_dirs=False,
+          durable=True):
     """Replace path with data (text is written as UTF-8), synced, atomically; owner: [uid, gid].
 
     make_dirs: the directories it needs are made (root too: it is trusted);
-    keep_previous: the version it replaces stays as NAME.prev.
+    keep_previous: the version it replaces stays as NAME.prev;
+    durable=False: the directory is not synced (safe_tree.Tree).
     """
-    tree, components = locate(path, root)
+    tree, components = locate(path, root, durable)
     if make_dirs:
         if not os.path.isdir(tree.root):
             os.makedirs(tree.root, DIR_MODE)
@@ -92,13 +99,14 @@ def write(target, path, data, root='/', mode=FILE_MODE, owner=None, keep_previou
 
 
 @engine.operation('file.remove')
-def remove(target, path, root='/', keep_previous=False, with_previous=False, missing_ok=False, remove_empty_dirs=()):
+def remove(target, path, root='/', keep_previous=False, with_previous=False, missing_ok=False, remove_empty_dirs=(),
+           durable=True):
     """Remove path (keep_previous: it becomes NAME.prev; with_previous: NAME.prev goes too).
 
     missing_ok: a file already gone is no failure; remove_empty_dirs: then
     these directories (innermost first) where they are left empty.
     """
-    tree, components = locate(path, root)
+    tree, components = locate(path, root, durable)
     names = [components[-1]] + ([previous_name(components[-1])] if with_previous else [])
     for position, name in enumerate(names):
         try:
@@ -110,8 +118,8 @@ def remove(target, path, root='/', keep_previous=False, with_previous=False, mis
 
 
 @engine.operation('file.mode')
-def set_mode(target, path, mode, root='/'):
-    tree, components = locate(path, root)
+def set_mode(target, path, mode, root='/', durable=True):
+    tree, components = locate(path, root, durable)
     tree.set_mode(components[:-1], components[-1], mode)
 
 
@@ -127,16 +135,16 @@ def symlink(target, path, points_to, root='/', make_dirs=False, remove_empty_dir
 
 
 @engine.operation('dir.make')
-def make_dir(target, path, root='/', mode=DIR_MODE):
+def make_dir(target, path, root='/', mode=DIR_MODE, durable=True):
     """mkdir path with mode whatever the umask; one that is there already is left as it is."""
-    tree, components = locate(path, root)
+    tree, components = locate(path, root, durable)
     tree.make_dir(components, mode)
 
 
 @engine.operation('dir.remove')
-def remove_dir(target, path, root='/', if_empty=False):
+def remove_dir(target, path, root='/', if_empty=False, durable=True):
     """rmdir path; if_empty: one that is not empty, or not there, is left alone."""
-    _remove_empty(locate(path, root)[0], [path], quietly=if_empty)
+    _remove_empty(locate(path, root, durable)[0], [path], quietly=if_empty)
 
 
 # -- planning ---------------------------------------------------------------------------------
@@ -157,7 +165,7 @@ _UNREAD = object()
 
 
 def plan_file(plan, path, want, mode=FILE_MODE, root='/', what=None, created='create', diff=True,
-              make_dirs=True, remove_empty_dir=False, existing=_UNREAD):
+              make_dirs=True, remove_empty_dir=False, existing=_UNREAD, durable=True):
     """Plan path to hold the text want (None: no file there): the one change that takes, with its undo.
 
     The change is create, update, set mode or remove, summarised as
@@ -167,6 +175,7 @@ def plan_file(plan, path, want, mode=FILE_MODE, root='/', what=None, created='cr
     remove_empty_dir: a removal takes the file's directory along if it is left empty.
     diff: the file's text before and after goes into the plan's diff under path.
     existing: the File at path (or None), where the caller has just read it the same safe way.
+    durable=False: the changes and their undo do not sync directories (safe_tree.Tree).
     True if a change was planned.
     """
     tree, components = locate(path, root)
@@ -174,7 +183,7 @@ def plan_file(plan, path, want, mode=FILE_MODE, root='/', what=None, created='cr
         existing = tree.read_file(components[:-1], components[-1])
     if diff:
         plan.state(path, as_text(existing.data) if existing else None, want)
-    where = dict(path=path, root=root)
+    where = dict(path=path, root=root) if durable else dict(path=path, root=root, durable=False)
     about = ' (%s)' % what if what else ''
     if existing is not None:
         put_back = Op(write, None, data=_content(existing.data), mode=existing.mode,
@@ -219,9 +228,10 @@ def plan_link(plan, path, points_to, what, root='/'):
     return True
 
 
-def plan_dir(plan, path, root='/', summary='create directory %s'):
-    """mkdir path (DIR_MODE), undone by removing it."""
-    plan.add(summary % path, Op(make_dir, None, path=path, root=root), Op(remove_dir, None, path=path, root=root))
+def plan_dir(plan, path, root='/', summary='create directory %s', durable=True):
+    """mkdir path (DIR_MODE), undone by removing it; durable=False: see safe_tree.Tree."""
+    where = dict(path=path, root=root) if durable else dict(path=path, root=root, durable=False)
+    plan.add(summary % path, Op(make_dir, None, **where), Op(remove_dir, None, **where))
 
 
 def put(path, text, root='/', keep_previous=False):

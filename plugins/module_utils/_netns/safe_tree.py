@@ -14,7 +14,11 @@ message naming it.
 
 A write goes to a temporary file in the same directory, which is synced,
 then renamed over the file, then the directory is synced: after a crash the
-file is whole, old or new, never empty or cut short. With keep_previous the
+file is whole, old or new, never empty or cut short. A Tree that is not
+durable skips the directory syncs (after mkdir, rename, unlink and rmdir):
+its files are still whole, old or new, but a crash may undo the last
+changes. That is for files every run reads and writes again (/etc/netns),
+where a directory sync a file costs a journal commit on a disk. With keep_previous the
 version it replaces stays as NAME.prev (a hard link made before the rename,
 so there is no moment without it), for a reader that finds the file damaged
 by something else.
@@ -84,8 +88,22 @@ class Tree(object):
     root/netns/ns1.
     """
 
-    def __init__(self, root):
+    def __init__(self, root, durable=True):
         self.root = root
+        self.durable = durable
+
+    def _sync_dir(self, fd):
+        """A directory's entries onto the disk, where the tree is durable."""
+        if self.durable:
+            os.fsync(fd)
+
+    def sync_dir(self, components):
+        """Sync root/components' entries, whatever the tree: what a tree that is not durable left to do."""
+        fd = self.open_dir(components)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def path(self, components, filename=None):
         parts = list(components) + ([filename] if filename is not None else [])
@@ -152,7 +170,7 @@ class Tree(object):
             finally:
                 os.close(fd)
             if created:
-                os.fsync(parent_fd)
+                self._sync_dir(parent_fd)
             return created
         finally:
             os.close(parent_fd)
@@ -169,7 +187,7 @@ class Tree(object):
         parent_fd, base = self._open_parent(components)
         try:
             os.rmdir(base, dir_fd=parent_fd)
-            os.fsync(parent_fd)
+            self._sync_dir(parent_fd)
         finally:
             os.close(parent_fd)
 
@@ -180,7 +198,7 @@ class Tree(object):
             return
         try:
             _remove_entry(parent_fd, components[-1])
-            os.fsync(parent_fd)
+            self._sync_dir(parent_fd)
         finally:
             os.close(parent_fd)
 
@@ -189,7 +207,7 @@ class Tree(object):
         parent_fd, base = self._open_parent(components)
         try:
             os.rename(base, new_name, src_dir_fd=parent_fd, dst_dir_fd=parent_fd)
-            os.fsync(parent_fd)
+            self._sync_dir(parent_fd)
         finally:
             os.close(parent_fd)
 
@@ -232,7 +250,7 @@ class Tree(object):
                     raise
             if points_to is not None:
                 os.symlink(points_to, components[-1], dir_fd=parent_fd)
-            os.fsync(parent_fd)
+            self._sync_dir(parent_fd)
         finally:
             os.close(parent_fd)
 
@@ -306,7 +324,7 @@ class Tree(object):
                 except OSError:
                     pass
                 raise
-            os.fsync(dir_fd)
+            self._sync_dir(dir_fd)
         finally:
             os.close(dir_fd)
 
@@ -331,7 +349,7 @@ class Tree(object):
                 os.rename(filename, previous_name(filename), src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
             else:
                 os.unlink(filename, dir_fd=dir_fd)
-            os.fsync(dir_fd)
+            self._sync_dir(dir_fd)
         finally:
             os.close(dir_fd)
 

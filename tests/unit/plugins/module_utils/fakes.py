@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import socket
 
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engine, netlink
@@ -221,3 +222,16 @@ class FakeHost(object):
         return self._session
 
     require = engine.Host.require
+
+
+def fsync_recorder(monkeypatch):
+    """The paths os.fsync is called on, in order (a directory's ends with '/')."""
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        path = os.readlink('/proc/self/fd/%d' % fd)
+        synced.append(path + '/' if os.path.isdir(path) else path)
+        real_fsync(fd)
+    monkeypatch.setattr(os, 'fsync', fsync)
+    return synced

@@ -16,6 +16,7 @@ import pytest
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns import boot, engine, services, validation
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
+from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import fsync_recorder
 
 
 def test_unit_runs_the_code_with_the_options_before_network_online():
@@ -109,6 +110,27 @@ def test_boot_files_made_then_unchanged_then_removed(dirs):
     assert len(plan.changes) == 4
     assert not os.path.exists(dirs['lib_dir']) and not os.path.exists(dirs['params'])
     assert os.listdir(dirs['unit_dir']) == ['multi-user.target.wants']
+
+
+def test_the_code_for_the_boot_syncs_each_file_and_directory_once(dirs, monkeypatch):
+    files = {'ansible_collections/a/x.py': b'x = 1\n', 'ansible_collections/a/y.py': b'y = 2\n',
+             'ansible_collections/b/z.py': b'z = 3\n', 'ansible/w.py': b'w = 4\n'}
+    monkeypatch.setattr(boot, 'payload', lambda module_file=None: files)
+    synced = fsync_recorder(monkeypatch)
+    boot.install_code(None, lib_dir=dirs['lib_dir'], listing=boot.manifest(files).decode())
+    staged, lib_dir = os.path.join(dirs['lib_dir'], 'lib.new'), dirs['lib_dir'] + '/'
+    code = [path[len(staged):] for path in synced[:len(files) + 5]]
+    # each file of the code once, then lib.new's five directories once each, the innermost first
+    assert sorted(os.path.dirname(path) for path in code[:len(files)]) == [
+        '/ansible', '/ansible_collections/a', '/ansible_collections/a', '/ansible_collections/b']
+    assert sorted(code[len(files):len(files) + 2]) == ['/ansible_collections/a/', '/ansible_collections/b/']
+    assert sorted(code[len(files) + 2:len(files) + 4]) == ['/ansible/', '/ansible_collections/']
+    assert code[len(files) + 4] == '/'
+    # lib_dir, where lib.new became lib; then the launcher and MANIFEST, each durably (the file, then lib_dir)
+    assert [path == lib_dir for path in synced[len(files) + 5:]] == [True, False, True, False, True]
+    for name, data in files.items():
+        with open(os.path.join(dirs['lib_dir'], 'lib', name), 'rb') as source:
+            assert source.read() == data
 
 
 @engine.operation('test.boot_disk_full')

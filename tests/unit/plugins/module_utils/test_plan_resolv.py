@@ -18,6 +18,8 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns import engin
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan, PlanFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
+from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import fsync_recorder
+
 HEADER = plan_resolv.HEADER
 
 
@@ -394,9 +396,10 @@ def test_the_plan_is_data_and_applying_it_makes_the_files(etc):
     assert [(change['summary'], change['apply']['op'], change['apply']['args'], change['undo']['op'])
             for change in plan.as_data()] == [
         ('create directory ' + netns, 'dir.make', dict(path=netns, root=root), 'dir.remove'),
-        ('create directory ' + ns1, 'dir.make', dict(path=ns1, root=root), 'dir.remove'),
+        ('create directory ' + ns1, 'dir.make', dict(path=ns1, root=root, durable=False), 'dir.remove'),
         ('create ' + resolv, 'file.write',
-         dict(path=resolv, root=root, data=HEADER + 'nameserver 8.8.8.8\n', mode=0o644, make_dirs=False), 'file.remove')]
+         dict(path=resolv, root=root, data=HEADER + 'nameserver 8.8.8.8\n', mode=0o644, make_dirs=False, durable=False),
+         'file.remove')]
     plan.apply()
     assert (etc / 'netns' / 'ns1' / 'resolv.conf').read_text() == HEADER + 'nameserver 8.8.8.8\n'
     plan = planned(dict(state='absent'))
@@ -404,3 +407,18 @@ def test_the_plan_is_data_and_applying_it_makes_the_files(etc):
         ('file.remove', 'file.write'), ('dir.remove', 'dir.make')]
     plan.apply()
     assert os.listdir(netns) == []
+
+
+def test_resolver_files_are_synced_but_not_their_directories(etc, monkeypatch):
+    synced = fsync_recorder(monkeypatch)
+    ns1 = str(etc / 'netns' / 'ns1')
+    planned(dict(nameservers=['8.8.8.8'], hosts=[{'address': '10.0.0.1', 'names': ['gw']}])).apply()
+    # /etc/netns itself is made once, durably; then only the two files' data, before each rename
+    assert synced[0] == str(etc) + '/'
+    assert [os.path.dirname(path) for path in synced[1:]] == [ns1, ns1]
+    del synced[:]
+    planned(dict(nameservers=['1.1.1.1'], hosts=[])).apply()
+    assert [os.path.dirname(path) for path in synced] == [ns1, ns1], 'the updates: their data, no directory'
+    del synced[:]
+    planned(dict(state='absent')).apply()
+    assert synced == [] and not os.path.exists(ns1), 'a removal syncs nothing'

@@ -18,6 +18,8 @@ from ansible_collections.linuxnet.netns.plugins.module_utils._netns import bridg
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.engine import Plan, PlanFailure
 from ansible_collections.linuxnet.netns.plugins.module_utils._netns.validation import ValidationError
 
+from ansible_collections.linuxnet.netns.tests.unit.plugins.module_utils.fakes import fsync_recorder
+
 
 @pytest.fixture
 def tree(tmp_path):
@@ -256,3 +258,15 @@ def test_put_writes_keeping_the_previous_version_and_removes_both(tmp_path):
     gone()
     gone()  # a file already gone is no failure
     assert os.listdir(os.path.dirname(path)) == []
+
+
+def test_a_durable_tree_syncs_each_directory_it_changes(tmp_path, monkeypatch):
+    synced = fsync_recorder(monkeypatch)
+    path = str(tmp_path / 'registry' / 'state.json')
+    safe_files.write(None, path=path, data='{}', root=str(tmp_path), make_dirs=True)
+    assert synced[0] == str(tmp_path) + '/', 'the new directory is in its parent'
+    assert os.path.dirname(synced[1]) == str(tmp_path / 'registry') and not synced[1].endswith('/'), 'the data'
+    assert synced[2:] == [str(tmp_path / 'registry') + '/'], 'then the rename'
+    del synced[:]
+    safe_files.remove(None, path=path, root=str(tmp_path), remove_empty_dirs=[str(tmp_path / 'registry')])
+    assert synced == [str(tmp_path / 'registry') + '/', str(tmp_path) + '/']
