@@ -140,8 +140,9 @@ def read_inside(fd, path):
             return None
 
 
-# made a shared mount (or found one) by this process: once is enough for a module run
-_run_dir_shared = []
+class _RunDir(object):
+    """What this process has done to RUN_DIR: made it a shared mount (or found one), once a module run."""
+    shared = False
 
 
 @contextlib.contextmanager
@@ -161,7 +162,7 @@ def run_dir_lock():
     fd = os.open(RUN_DIR, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        if not _run_dir_shared:
+        if not _RunDir.shared:
             try:
                 _mount('', RUN_DIR, MS_SHARED | MS_REC)
             except OSError as exc:
@@ -170,7 +171,7 @@ def run_dir_lock():
                 _mount(RUN_DIR, RUN_DIR, MS_BIND | MS_REC)
                 _mount('', RUN_DIR, MS_SHARED | MS_REC)
             # once: a mount call for each namespace made showed in the system call counts (issue 18)
-            _run_dir_shared.append(True)
+            _RunDir.shared = True
         yield
     finally:
         os.close(fd)  # releases the flock
