@@ -174,7 +174,7 @@ def install_code(target, lib_dir, listing):
     if files is not None and manifest(files).decode() != listing:
         raise PlanFailure("the module's code changed since the plan was made; run the task again")
     tree, lib = safe_files.locate(os.path.join(lib_dir, 'lib'))
-    staging = safe_files.locate(os.path.join(lib_dir, 'lib'), durable=False)[0]
+    staging = safe_files.Tree(tree.root, durable=False)
     staged, saved = lib[:-1] + ['lib.new'], lib[:-1] + ['lib.old']
     for components in (staged, saved):
         tree.remove_tree(components)

@@ -118,8 +118,8 @@ def remove(target, path, root='/', keep_previous=False, with_previous=False, mis
 
 
 @engine.operation('file.mode')
-def set_mode(target, path, mode, root='/', durable=True):
-    tree, components = locate(path, root, durable)
+def set_mode(target, path, mode, root='/'):
+    tree, components = locate(path, root)
     tree.set_mode(components[:-1], components[-1], mode)
 
 
@@ -183,22 +183,24 @@ def plan_file(plan, path, want, mode=FILE_MODE, root='/', what=None, created='cr
         existing = tree.read_file(components[:-1], components[-1])
     if diff:
         plan.state(path, as_text(existing.data) if existing else None, want)
-    where = dict(path=path, root=root) if durable else dict(path=path, root=root, durable=False)
+    where = dict(path=path, root=root)
+    changes = _changes_at(path, root, durable)
     about = ' (%s)' % what if what else ''
     if existing is not None:
         put_back = Op(write, None, data=_content(existing.data), mode=existing.mode,
-                      owner=[existing.uid, existing.gid], make_dirs=True, **where)
+                      owner=[existing.uid, existing.gid], make_dirs=True, **changes)
     if want is None:
         if existing is None:
             return False
         parent = [os.path.dirname(path)] if remove_empty_dir else []
-        plan.add('remove %s%s' % (path, about), Op(remove, None, remove_empty_dirs=parent, **where), put_back)
+        plan.add('remove %s%s' % (path, about), Op(remove, None, remove_empty_dirs=parent, **changes), put_back)
     elif existing is None:
         missing = _missing_dirs(tree, components[:-1]) if make_dirs else []
-        plan.add('%s %s%s' % (created, path, about), Op(write, None, data=want, mode=mode, make_dirs=bool(missing), **where),
-                 Op(remove, None, remove_empty_dirs=missing, **where))
+        plan.add('%s %s%s' % (created, path, about),
+                 Op(write, None, data=want, mode=mode, make_dirs=bool(missing), **changes),
+                 Op(remove, None, remove_empty_dirs=missing, **changes))
     elif existing.data != want.encode('utf-8'):
-        plan.add('update %s%s' % (path, about), Op(write, None, data=want, mode=mode, **where), put_back)
+        plan.add('update %s%s' % (path, about), Op(write, None, data=want, mode=mode, **changes), put_back)
     elif existing.mode != mode:
         plan.add('set mode %04o on %s (was %04o)%s' % (mode, path, existing.mode, about),
                  Op(set_mode, None, mode=mode, **where), Op(set_mode, None, mode=existing.mode, **where))
@@ -230,8 +232,13 @@ def plan_link(plan, path, points_to, what, root='/'):
 
 def plan_dir(plan, path, root='/', summary='create directory %s', durable=True):
     """mkdir path (DIR_MODE), undone by removing it; durable=False: see safe_tree.Tree."""
-    where = dict(path=path, root=root) if durable else dict(path=path, root=root, durable=False)
-    plan.add(summary % path, Op(make_dir, None, **where), Op(remove_dir, None, **where))
+    changes = _changes_at(path, root, durable)
+    plan.add(summary % path, Op(make_dir, None, **changes), Op(remove_dir, None, **changes))
+
+
+def _changes_at(path, root, durable):
+    """The arguments of an operation that changes path: durable only where it is not (the plan shows it)."""
+    return dict(path=path, root=root) if durable else dict(path=path, root=root, durable=False)
 
 
 def put(path, text, root='/', keep_previous=False):

@@ -14,14 +14,15 @@ message naming it.
 
 A write goes to a temporary file in the same directory, which is synced,
 then renamed over the file, then the directory is synced: after a crash the
-file is whole, old or new, never empty or cut short. A Tree that is not
-durable skips the directory syncs (after mkdir, rename, unlink and rmdir):
-its files are still whole, old or new, but a crash may undo the last
-changes. That is for files every run reads and writes again (/etc/netns),
-where a directory sync a file costs a journal commit on a disk. With keep_previous the
+file is whole, old or new, never empty or cut short. With keep_previous the
 version it replaces stays as NAME.prev (a hard link made before the rename,
 so there is no moment without it), for a reader that finds the file damaged
 by something else.
+
+A Tree that is not durable skips the directory syncs (after mkdir, rename,
+unlink and rmdir): its files are still whole, old or new, but a crash may
+take back the last changes. That is for files every run reads and writes
+again (/etc/netns), where a directory sync costs a journal commit on a disk.
 """
 
 from __future__ import absolute_import, division, print_function
