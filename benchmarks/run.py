@@ -263,8 +263,12 @@ def inner_ansible(playbook, count, python, collections, log, workdir):
 def etc_netns_on_disk():
     """/etc/netns becomes a new directory of /var/tmp, on a disk as on a host (a mount of the sandbox's own)."""
     directory = tempfile.mkdtemp(prefix='bench-etc-netns-', dir='/var/tmp')
-    os.chmod(directory, 0o755)
-    subprocess.run(['mount', '--bind', directory, '/etc/netns'], check=True)
+    try:
+        os.chmod(directory, 0o755)
+        subprocess.run(['mount', '--bind', directory, '/etc/netns'], check=True)
+    except (OSError, subprocess.SubprocessError):
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
     return directory
 
 
@@ -272,8 +276,10 @@ def inner(args):
     workdir = tempfile.mkdtemp(prefix='bench-%s-%d-' % (args.inner, args.count))
     log = os.path.join(workdir, 'output.log')
     result = dict(method=args.inner, n=args.count, log=log)
-    etc_netns = etc_netns_on_disk() if args.etc_on_disk else None
+    etc_netns = None
     try:
+        if args.etc_on_disk:
+            etc_netns = etc_netns_on_disk()
         if args.inner in SCRIPTS:
             result['phases'] = inner_script(args.inner, args.count, log, workdir)
         else:
